@@ -1,0 +1,13 @@
+//! cachectl: manage and check the binary caches of a NixOS configuration.
+//!
+//! The crate is split so that data flows one way: the CLI turns arguments into requests,
+//! commands call the pure core (`nix`, `keys`, `registry`, `store_url`, `lint`) and, for
+//! online checks only, `net`. Nothing but `main` prints or exits.
+
+pub mod keys;
+pub mod lint;
+pub mod narinfo;
+pub mod net;
+pub mod nix;
+pub mod registry;
+pub mod store_url;

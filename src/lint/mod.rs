@@ -1,0 +1,1 @@
+//! Offline lint rules for cache settings (`cachectl check`).

@@ -1,0 +1,1 @@
+//! narinfo parsing and signature fingerprints.

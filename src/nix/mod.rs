@@ -1,0 +1,3 @@
+//! The pure core: parse Nix text, locate cache lists, plan and verify edits. No I/O here.
+
+pub mod model;

@@ -1,0 +1,208 @@
+//! Nix store URLs as used in `substituters`: validation, normalisation and host classes.
+//!
+//! Two URLs name the same cache when they are equal after dropping store parameters
+//! (`?priority=10&trusted=1`), a trailing `/`, and case in the scheme and host.
+
+use thiserror::Error;
+
+/// Schemes Nix accepts for substituters.
+pub const SCHEMES: &[&str] = &[
+    "http", "https", "s3", "gs", "ssh", "ssh-ng", "file", "local", "daemon", "unix",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum UrlError {
+    #[error("store url is empty")]
+    Empty,
+    #[error("store url contains whitespace, a quote, a backslash or a control character")]
+    BadChar,
+    #[error("store url contains `${{`, which Nix would treat as code")]
+    Interpolation,
+    #[error("`{0}` is not a store url: expected scheme://… with one of {schemes}", schemes = SCHEMES.join(", "))]
+    NoScheme(String),
+    #[error("`{scheme}` is not a Nix store scheme (expected one of {schemes})", schemes = SCHEMES.join(", "))]
+    UnknownScheme { scheme: String },
+    #[error("store url `{0}` has no host")]
+    NoHost(String),
+}
+
+/// A parsed store URL. `raw` is kept as written so parameters survive edits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreUrl {
+    pub raw: String,
+    pub scheme: String,
+    /// Host without port or user (empty for `file://`, `daemon`, …).
+    pub host: String,
+    pub port: Option<u16>,
+    /// Everything after `?`, if present.
+    pub params: Option<String>,
+}
+
+impl StoreUrl {
+    /// Parses and validates a store URL given by the user or read from a file.
+    pub fn parse(s: &str) -> Result<StoreUrl, UrlError> {
+        if s.is_empty() {
+            return Err(UrlError::Empty);
+        }
+        if s.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '\\' | '`')) {
+            return Err(UrlError::BadChar);
+        }
+        if s.contains("${") {
+            return Err(UrlError::Interpolation);
+        }
+        if matches!(s, "daemon" | "local" | "auto") {
+            return Ok(StoreUrl { raw: s.into(), scheme: s.into(), host: String::new(), port: None, params: None });
+        }
+        let (scheme, rest) = s.split_once("://").ok_or_else(|| UrlError::NoScheme(s.to_owned()))?;
+        let scheme_l = scheme.to_ascii_lowercase();
+        if !SCHEMES.contains(&scheme_l.as_str()) {
+            return Err(UrlError::UnknownScheme { scheme: scheme.to_owned() });
+        }
+        let (before_q, params) = match rest.split_once('?') {
+            Some((a, p)) => (a, Some(p.to_owned())),
+            None => (rest, None),
+        };
+        let authority = before_q.split('/').next().unwrap_or_default();
+        let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        let (host, port) = split_host_port(hostport);
+        let needs_host = matches!(scheme_l.as_str(), "http" | "https" | "s3" | "gs" | "ssh" | "ssh-ng");
+        if needs_host && host.is_empty() {
+            return Err(UrlError::NoHost(s.to_owned()));
+        }
+        Ok(StoreUrl { raw: s.to_owned(), scheme: scheme_l, host: host.to_ascii_lowercase(), port, params })
+    }
+
+    /// The URL without parameters, as written (trailing slash kept).
+    pub fn base(&self) -> &str {
+        self.raw.split('?').next().unwrap_or(&self.raw)
+    }
+
+    /// The comparison key: no parameters, no trailing slash, lowercase scheme and host.
+    pub fn key(&self) -> String {
+        normalize(&self.raw)
+    }
+
+    /// A copy of `self` at another base URL, keeping this URL's store parameters.
+    pub fn rebased(&self, new_base: &str) -> String {
+        let base = new_base.split('?').next().unwrap_or(new_base);
+        match &self.params {
+            Some(p) => format!("{base}?{p}"),
+            None => base.to_owned(),
+        }
+    }
+
+    /// A host that is only reachable on a private network: loopback, RFC 1918/link-local
+    /// addresses, `.local`/`.lan`/`.home.arpa`, and tailnet names (no dot, or `*.ts.net`).
+    pub fn is_private_host(&self) -> bool {
+        self.is_loopback() || self.is_lan() || self.is_tailnet()
+    }
+
+    pub fn is_loopback(&self) -> bool {
+        let h = self.host.trim_matches(|c| c == '[' || c == ']');
+        h == "localhost" || h.starts_with("127.") || h == "::1"
+    }
+
+    /// A LAN address or name (RFC 1918, link-local, `.local`, `.lan`, `.home.arpa`).
+    pub fn is_lan(&self) -> bool {
+        let h = self.host.as_str();
+        if let Some(o) = ipv4(h) {
+            return o[0] == 10
+                || (o[0] == 172 && (16..=31).contains(&o[1]))
+                || (o[0] == 192 && o[1] == 168)
+                || (o[0] == 169 && o[1] == 254);
+        }
+        h.ends_with(".local") || h.ends_with(".lan") || h.ends_with(".home.arpa") || h.ends_with(".internal")
+    }
+
+    /// A Tailscale name: a bare host without dots (MagicDNS), `*.ts.net`, or a 100.64/10 address.
+    pub fn is_tailnet(&self) -> bool {
+        let h = self.host.as_str();
+        if let Some(o) = ipv4(h) {
+            return o[0] == 100 && (64..=127).contains(&o[1]);
+        }
+        (!h.is_empty() && !h.contains('.') && !h.contains(':') && h != "localhost") || h.ends_with(".ts.net")
+    }
+
+    pub fn is_http(&self) -> bool {
+        self.scheme == "http" || self.scheme == "https"
+    }
+}
+
+fn split_host_port(hp: &str) -> (&str, Option<u16>) {
+    if hp.starts_with('[') {
+        return match hp.split_once("]:") {
+            Some((h, p)) => (&hp[..h.len() + 1], p.parse().ok()),
+            None => (hp, None),
+        };
+    }
+    match hp.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') => (h, p.parse().ok()),
+        _ => (hp, None),
+    }
+}
+
+fn ipv4(h: &str) -> Option<[u8; 4]> {
+    let ip: std::net::Ipv4Addr = h.parse().ok()?;
+    Some(ip.octets())
+}
+
+/// The comparison key of any URL-ish string (works on invalid ones too).
+pub fn normalize(s: &str) -> String {
+    let base = s.trim().split('?').next().unwrap_or_default().trim_end_matches('/');
+    match base.split_once("://") {
+        Some((scheme, rest)) => {
+            let (auth, path) = match rest.find('/') {
+                Some(i) => rest.split_at(i),
+                None => (rest, ""),
+            };
+            format!("{}://{}{}", scheme.to_ascii_lowercase(), auth.to_ascii_lowercase(), path)
+        }
+        None => base.to_owned(),
+    }
+}
+
+/// The host part of a URL-ish string, lowercase, if any.
+pub fn host_of(s: &str) -> Option<String> {
+    StoreUrl::parse(s).ok().map(|u| u.host).filter(|h| !h.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_cache_ignores_slash_params_and_case() {
+        assert_eq!(normalize("https://Cache.NixOS.org/"), normalize("https://cache.nixos.org"));
+        assert_eq!(normalize("https://x.cachix.org?priority=10"), "https://x.cachix.org");
+        assert_ne!(normalize("https://a.org/x"), normalize("https://a.org"));
+    }
+
+    #[test]
+    fn params_survive_rebase() {
+        let u = StoreUrl::parse("http://magnolia:5000?priority=10&trusted=1").expect("ok");
+        assert_eq!(u.host, "magnolia");
+        assert_eq!(u.port, Some(5000));
+        assert_eq!(u.rebased("http://192.168.1.50:5000"), "http://192.168.1.50:5000?priority=10&trusted=1");
+    }
+
+    #[test]
+    fn rejects_injection_and_junk() {
+        assert_eq!(StoreUrl::parse("https://a\"; x = 1; \""), Err(UrlError::BadChar));
+        assert_eq!(StoreUrl::parse("https://a/${builtins.x}"), Err(UrlError::Interpolation));
+        assert!(matches!(StoreUrl::parse("ftp://a"), Err(UrlError::UnknownScheme { .. })));
+        assert!(matches!(StoreUrl::parse("cache.nixos.org"), Err(UrlError::NoScheme(_))));
+        assert!(matches!(StoreUrl::parse("https:///x"), Err(UrlError::NoHost(_))));
+        assert!(StoreUrl::parse("ssh-ng://builder@host").is_ok());
+        assert!(StoreUrl::parse("file:///var/cache").is_ok());
+    }
+
+    #[test]
+    fn host_classes() {
+        let c = |s: &str| StoreUrl::parse(s).expect("ok");
+        assert!(c("http://magnolia:5000").is_tailnet());
+        assert!(c("http://box.tail1234.ts.net").is_tailnet());
+        assert!(c("http://192.168.1.50:5000").is_lan());
+        assert!(c("http://127.0.0.1:8080").is_loopback());
+        assert!(!c("http://cache.example.org").is_private_host());
+    }
+}
