@@ -167,6 +167,8 @@ pub enum ListValue {
         wrapper: Option<String>,
         /// Other, non-literal operands of `++` (e.g. `lib.optional c "…"`) exist.
         dynamic: bool,
+        /// Strings inside those operands: added conditionally, read but not removed.
+        conditional: Vec<Element>,
         /// The list is bound in a `let` of this file under this name.
         via_let: Option<String>,
     },
@@ -191,6 +193,14 @@ impl CacheList {
     pub fn elements(&self) -> &[Element] {
         match &self.value {
             ListValue::Literal { elements, .. } | ListValue::Refused { elements, .. } => elements,
+        }
+    }
+
+    /// Strings added conditionally next to the literal list (`++ lib.optional c "…"`).
+    pub fn conditional(&self) -> &[Element] {
+        match &self.value {
+            ListValue::Literal { conditional, .. } => conditional,
+            ListValue::Refused { .. } => &[],
         }
     }
 
@@ -263,13 +273,13 @@ impl Site {
 }
 
 /// Everything the locator found in a file.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileModel {
     pub sites: Vec<Site>,
     /// Places that set caches in a way cachectl refuses to handle (e.g. `inherit (x) …`).
     pub refusals: Vec<Refusal>,
-    /// Where a new `nix.settings`/`nixConfig` block can go when there is no site.
-    pub create: Option<CreatePoint>,
+    /// Where a new `nix.settings`/`nixConfig` block can go, or why it cannot.
+    pub create: Result<CreatePoint, String>,
     /// The file is a flake (top-level `outputs`).
     pub is_flake: bool,
 }
@@ -281,14 +291,13 @@ pub struct Refusal {
     pub reason: String,
 }
 
-/// Where a whole new block can be created.
+/// Where a whole new block (`nix.settings = { … };` or `nixConfig = { … };`) can go.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CreatePoint {
-    /// Add a binding with this attribute path prefix after `binding` (e.g. after the last
-    /// top-level binding, prefix ``; inside `nix = { … }`, prefix ``).
-    After { binding: TextRange, path: String },
-    /// Into this empty attribute set.
-    Empty { attrset: TextRange, path: String },
-    /// A block cannot be created here, and why.
-    Refused(String),
+pub struct CreatePoint {
+    pub anchor: Anchor,
+    /// The attribute path to write (`nix.settings`, `settings` inside `nix = { … }`).
+    pub write_path: String,
+    /// The full path the new site will have (`nix.settings`, `config.nix.settings`).
+    pub site_path: String,
+    pub kind: SiteKind,
 }

@@ -1,0 +1,336 @@
+//! Plans `add` and `remove` as logical operations, turns them into text edits, applies
+//! them, and verifies the result before anything may be written.
+
+use rnix::{SyntaxNode, TextRange};
+use thiserror::Error;
+
+use super::edit::{self, TextEdit};
+use super::model::*;
+use super::syntax::{self, LineIndex, SyntaxError};
+use super::verify::{self, Op};
+use crate::keys;
+use crate::store_url::{self, StoreUrl};
+
+/// What `add` should put into the file.
+#[derive(Debug, Clone)]
+pub struct AddRequest {
+    pub url: String,
+    pub key: String,
+    /// Every URL of this cache (all routes): an existing one is replaced in place.
+    pub alternatives: Vec<String>,
+    /// `--at LINE`: the site to edit when a file has several.
+    pub at: Option<usize>,
+}
+
+/// What `remove` should take out of the file.
+#[derive(Debug, Clone)]
+pub struct RemoveRequest {
+    pub urls: Vec<String>,
+    pub key_names: Vec<String>,
+    pub at: Option<usize>,
+}
+
+/// A message for the user about the edit, with the line it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub line: usize,
+    pub warning: bool,
+    pub message: String,
+}
+
+/// The outcome of a planned edit: the new text (if anything changes) and notes.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub new_text: Option<String>,
+    pub notes: Vec<Note>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum EditError {
+    #[error("{0}")]
+    Syntax(SyntaxError),
+    #[error("{count} places set caches; choose one with --at LINE: {list}", count = .0.len(), list = list_candidates(.0))]
+    Ambiguous(Vec<(usize, String)>),
+    #[error("no cache settings at line {line}; places that set caches: {list}", list = list_candidates(.candidates))]
+    NothingAt { line: usize, candidates: Vec<(usize, String)> },
+    #[error("line {line}: {reason}")]
+    Refused { line: usize, reason: String },
+    #[error("{0}")]
+    Cannot(String),
+    #[error("internal error, nothing written: {0}")]
+    Verify(String),
+}
+
+fn list_candidates(c: &[(usize, String)]) -> String {
+    c.iter().map(|(l, p)| format!("line {l} ({p})")).collect::<Vec<_>>().join(", ")
+}
+
+struct Ctx<'a> {
+    text: &'a str,
+    root: SyntaxNode,
+    model: FileModel,
+    lines: LineIndex,
+}
+
+impl Ctx<'_> {
+    fn line(&self, r: TextRange) -> usize {
+        self.lines.line(syntax::start(r))
+    }
+
+    fn describe(&self, sites: &[&Site]) -> Vec<(usize, String)> {
+        sites.iter().map(|s| (self.line(s.range), s.path.clone())).collect()
+    }
+
+    /// The site that `--at LINE` names.
+    fn site_at(&self, line: usize) -> Result<usize, EditError> {
+        let hit = self.model.sites.iter().enumerate().filter(|(_, s)| {
+            let (a, b) = (self.line(s.range), self.lines.line(syntax::end(s.range).saturating_sub(1)));
+            (a..=b).contains(&line)
+        });
+        hit.min_by_key(|(_, s)| s.range.len()).map(|(i, _)| i).ok_or_else(|| EditError::NothingAt {
+            line,
+            candidates: self.describe(&self.model.sites.iter().collect::<Vec<_>>()),
+        })
+    }
+}
+
+fn context(text: &str) -> Result<Ctx<'_>, EditError> {
+    let root = syntax::parse(text).map_err(EditError::Syntax)?;
+    let model = super::locate::locate_root(&root);
+    Ok(Ctx { text, root, model, lines: LineIndex::new(text) })
+}
+
+fn url_matches(elem: &Element, keys: &[String]) -> bool {
+    elem.value.as_str().is_some_and(|v| keys.contains(&store_url::normalize(v)))
+}
+
+/// Plans, applies and verifies `add`.
+pub fn add(text: &str, req: &AddRequest) -> Result<Outcome, EditError> {
+    let cx = context(text)?;
+    let want = store_url::normalize(&req.url);
+    let mut alts: Vec<String> = req.alternatives.iter().map(|u| store_url::normalize(u)).collect();
+    alts.push(want.clone());
+    let mut notes = Vec::new();
+    let mut ops = Vec::new();
+    let sites = &cx.model.sites;
+
+    // Where is the cache already (any route)?
+    let found: Vec<(usize, &CacheList, &Element)> = sites
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| s.lists.iter().filter(|l| l.kind.is_substituters()).map(move |l| (i, l)))
+        .flat_map(|(i, l)| {
+            let all = l.elements().iter().chain(l.conditional());
+            all.filter(|e| url_matches(e, &alts)).map(move |e| (i, l, e))
+        })
+        .collect();
+    let target = match req.at {
+        Some(line) => Some(cx.site_at(line)?),
+        None => match found.first() {
+            Some((i, _, _)) => Some(*i),
+            None => choose_site(&cx)?,
+        },
+    };
+    if let Some(i) = target {
+        if sites[i].kind == SiteKind::ExtraOptions && !found.iter().any(|(_, _, e)| url_matches(e, &[want.clone()])) {
+            let l = sites[i].lists.first().map_or(sites[i].range, |l| l.binding);
+            return Err(EditError::Refused { line: cx.line(l), reason: refusal_text(&sites[i]) });
+        }
+    }
+    if target.is_none() {
+        if let Some(l) = sites.iter().filter(|s| s.kind == SiteKind::ExtraOptions).find_map(|s| s.list(ListKind::Substituters)) {
+            let line = cx.line(l.binding);
+            return Err(EditError::Refused {
+                line,
+                reason: "`substituters` is set in nix.extraOptions text, which overrides nix.settings; move it to nix.settings.substituters first".into(),
+            });
+        }
+    }
+
+    // The URL.
+    let in_site: Vec<&(usize, &CacheList, &Element)> = found.iter().filter(|(i, _, _)| Some(*i) == target).collect();
+    let exact = found.iter().find(|(_, _, e)| url_matches(e, std::slice::from_ref(&want)));
+    let subs_kind;
+    if let Some((i, l, e)) = exact {
+        notes.push(Note { line: cx.line(e.range), warning: false, message: format!("{} is already in {}", req.url, l.kind.name()) });
+        subs_kind = Some(l.kind);
+        let _ = i;
+    } else if let Some((_, l, e)) = in_site.first() {
+        let old = e.value.as_str().unwrap_or_default();
+        let new = StoreUrl::parse(old).map_or_else(|_| req.url.clone(), |u| u.rebased(&req.url));
+        let lit = e.literal_range.ok_or_else(|| EditError::Cannot("cannot replace this element".into()))?;
+        if let Some(reason) = l.refusal() {
+            return Err(EditError::Refused { line: cx.line(e.range), reason: reason.to_owned() });
+        }
+        notes.push(Note { line: cx.line(e.range), warning: false, message: format!("replaced {old} with {new} (another route of the same cache)") });
+        ops.push(Op::Replace { literal: lit, value: new });
+        subs_kind = Some(l.kind);
+    } else {
+        subs_kind = None;
+    }
+
+    // Lists to create in the target site, or the whole block.
+    let mut create: Vec<(ListKind, Vec<String>)> = Vec::new();
+    let site = target.map(|i| &sites[i]);
+    let default_subs = match site.map(|s| s.kind) {
+        Some(SiteKind::FlakeConfig) | None if cx.model.is_flake => ListKind::ExtraSubstituters,
+        Some(SiteKind::Legacy) => ListKind::BinaryCaches,
+        _ => site
+            .and_then(|s| s.lists.iter().find(|l| l.kind.is_keys()))
+            .map_or(ListKind::Substituters, |l| l.kind.partner()),
+    };
+    let subs_list = site.and_then(|s| s.substituter_list());
+    let subs_kind = subs_kind.or(subs_list.map(|l| l.kind)).unwrap_or(default_subs);
+    if exact.is_none() && in_site.is_empty() {
+        match subs_list {
+            Some(l) => ops.push(append_op(&cx, l, &req.url)?),
+            None => create.push((subs_kind, vec![req.url.clone()])),
+        }
+    }
+
+    // The key.
+    let key_lists: Vec<&CacheList> = sites.iter().flat_map(|s| s.lists.iter()).filter(|l| l.kind.is_keys()).collect();
+    let key_present = key_lists.iter().flat_map(|l| l.elements()).find(|e| e.value.as_str().map(str::trim) == Some(req.key.trim()));
+    let name = keys::key_name(&req.key).unwrap_or_default();
+    if let Some(e) = key_present {
+        notes.push(Note { line: cx.line(e.range), warning: false, message: format!("key {name} is already trusted") });
+    } else {
+        let site_keys: Vec<&CacheList> = site.map(|s| s.lists.iter().filter(|l| l.kind.is_keys()).collect()).unwrap_or_default();
+        let same_name = site_keys.iter().flat_map(|l| l.elements().iter().map(move |e| (*l, e))).find(|(_, e)| {
+            e.value.as_str().and_then(keys::key_name) == Some(name)
+        });
+        let keys_list = site_keys.iter().find(|l| l.kind == subs_kind.partner()).or(site_keys.first());
+        match (same_name, keys_list) {
+            (Some((l, e)), _) if e.literal_range.is_some() && l.refusal().is_none() => {
+                notes.push(Note { line: cx.line(e.range), warning: true, message: format!("replaced a different key named {name} with the registry's key") });
+                ops.push(Op::Replace { literal: e.literal_range.unwrap_or(e.range), value: req.key.clone() });
+            }
+            (_, Some(l)) => ops.push(append_op(&cx, l, &req.key)?),
+            (_, None) => create.push((subs_kind.partner(), vec![req.key.clone()])),
+        }
+    }
+    if !create.is_empty() {
+        match target {
+            Some(i) => ops.push(Op::CreateLists { site: i, lists: create }),
+            None => {
+                let cp = cx.model.create.clone().map_err(EditError::Cannot)?;
+                ops.push(Op::CreateBlock { point: cp, lists: create });
+            }
+        }
+    }
+    if subs_kind.is_deprecated() {
+        let line = site.map_or(1, |s| cx.line(s.range));
+        notes.push(Note { line, warning: true, message: "nix.binaryCaches and nix.binaryCachePublicKeys are deprecated: rename them to nix.settings.substituters and nix.settings.trusted-public-keys".into() });
+    }
+    finish(&cx, ops, notes)
+}
+
+fn refusal_text(site: &Site) -> String {
+    site.lists.iter().find_map(|l| l.refusal()).unwrap_or("cannot edit this place").to_owned()
+}
+
+fn append_op(cx: &Ctx<'_>, l: &CacheList, value: &str) -> Result<Op, EditError> {
+    match &l.value {
+        ListValue::Literal { target, .. } => Ok(Op::Append { list: *target, value: value.to_owned() }),
+        ListValue::Refused { reason, .. } => Err(EditError::Refused { line: cx.line(l.binding), reason: reason.clone() }),
+    }
+}
+
+/// The one editable site to add to, `None` to create one, or an error when ambiguous.
+fn choose_site(cx: &Ctx<'_>) -> Result<Option<usize>, EditError> {
+    let editable: Vec<(usize, &Site)> = cx.model.sites.iter().enumerate().filter(|(_, s)| s.kind != SiteKind::ExtraOptions).collect();
+    let with_subs: Vec<&(usize, &Site)> = editable.iter().filter(|(_, s)| s.substituter_list().is_some()).collect();
+    let pick = |c: Vec<&(usize, &Site)>| -> Result<Option<usize>, EditError> {
+        match c.len() {
+            0 => Ok(None),
+            1 => Ok(Some(c[0].0)),
+            _ => Err(EditError::Ambiguous(cx.describe(&c.iter().map(|(_, s)| *s).collect::<Vec<_>>()))),
+        }
+    };
+    if !with_subs.is_empty() {
+        return pick(with_subs);
+    }
+    let any: Vec<&(usize, &Site)> = editable.iter().filter(|(_, s)| s.anchor.is_some()).collect();
+    if any.is_empty() {
+        if let Some(r) = cx.model.refusals.first() {
+            return Err(EditError::Refused { line: cx.line(r.range), reason: r.reason.clone() });
+        }
+    }
+    pick(any)
+}
+
+/// Plans, applies and verifies `remove`.
+pub fn remove(text: &str, req: &RemoveRequest) -> Result<Outcome, EditError> {
+    let cx = context(text)?;
+    let urls: Vec<String> = req.urls.iter().map(|u| store_url::normalize(u)).collect();
+    let only = req.at.map(|l| cx.site_at(l)).transpose()?;
+    let mut ops = Vec::new();
+    let mut notes = Vec::new();
+    for (i, site) in cx.model.sites.iter().enumerate() {
+        if only.is_some_and(|o| o != i) {
+            continue;
+        }
+        for l in &site.lists {
+            let hit = |e: &Element| {
+                if l.kind.is_keys() {
+                    e.value.as_str().and_then(keys::key_name).is_some_and(|n| req.key_names.iter().any(|k| k == n))
+                } else {
+                    url_matches(e, &urls)
+                }
+            };
+            if let Some(e) = l.conditional().iter().find(|e| hit(e)) {
+                return Err(EditError::Refused {
+                    line: cx.line(e.range),
+                    reason: format!("{} is added conditionally (`++ …`); remove it by hand", e.value.as_str().unwrap_or_default()),
+                });
+            }
+            let hits: Vec<&Element> = l.elements().iter().filter(|e| hit(e)).collect();
+            if hits.is_empty() {
+                continue;
+            }
+            if let Some(reason) = l.refusal() {
+                return Err(EditError::Refused { line: cx.line(hits[0].range), reason: reason.to_owned() });
+            }
+            for e in &hits {
+                let shown = e.value.as_str().map(keys::redacted).unwrap_or_default();
+                notes.push(Note { line: cx.line(e.range), warning: false, message: format!("removed {shown} from {}", l.kind.name()) });
+            }
+            let ListValue::Literal { target, .. } = &l.value else { continue };
+            let op = if hits.len() == l.elements().len() && edit::clearable(&cx.root, *target) {
+                Op::Clear { list: *target, elements: hits.iter().map(|e| e.range).collect() }
+            } else {
+                // Elements of a let-bound list shared by two options are removed once.
+                let fresh: Vec<Op> = hits.iter().map(|e| Op::Remove { element: e.range }).filter(|o| !ops.contains(o)).collect();
+                ops.extend(fresh);
+                continue;
+            };
+            if !ops.contains(&op) {
+                ops.push(op);
+            }
+        }
+    }
+    finish(&cx, ops, notes)
+}
+
+/// Turns operations into edits, applies them, and verifies the result re-parses to exactly
+/// the intended lists. Nothing is returned for writing unless all of that holds.
+fn finish(cx: &Ctx<'_>, ops: Vec<Op>, notes: Vec<Note>) -> Result<Outcome, EditError> {
+    if ops.is_empty() {
+        return Ok(Outcome { new_text: None, notes });
+    }
+    let mut edits: Vec<TextEdit> = Vec::new();
+    for op in &ops {
+        let e = match op {
+            Op::Append { list, value } => edit::append(cx.text, &cx.root, *list, value),
+            Op::Replace { literal, value } => Some(edit::replace(*literal, value)),
+            Op::Remove { element } => edit::remove(&cx.root, *element),
+            Op::Clear { list, .. } => edit::clear(&cx.root, *list),
+            Op::CreateLists { site, lists } => edit::create_lists(cx.text, &cx.root, &cx.model.sites[*site], lists),
+            Op::CreateBlock { point, lists } => edit::create_block(cx.text, &cx.root, point, lists),
+        };
+        edits.push(e.ok_or_else(|| EditError::Verify(format!("could not place edit {op:?}")))?);
+    }
+    let new_text = edit::apply(cx.text, &edits).map_err(EditError::Verify)?;
+    verify::check(&cx.model, &ops, &new_text).map_err(EditError::Verify)?;
+    Ok(Outcome { new_text: Some(new_text), notes })
+}

@@ -1,0 +1,231 @@
+//! Parsing with rnix, line/column positions, and small helpers over the lossless CST.
+
+use rnix::{NodeOrToken, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};
+use thiserror::Error;
+
+/// The first parse error of a file, positioned for `file:line:col` output.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{line}:{column}: {message}")]
+pub struct SyntaxError {
+    pub offset: usize,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// Parses `text`, failing with the first syntax error.
+pub fn parse(text: &str) -> Result<SyntaxNode, SyntaxError> {
+    let parsed = rnix::Root::parse(text);
+    if let Some(err) = parsed.errors().first() {
+        let (range, message) = describe(err, text.len());
+        let idx = LineIndex::new(text);
+        let (line, column) = idx.line_col(text, range);
+        return Err(SyntaxError { offset: range, line, column, message });
+    }
+    Ok(parsed.syntax())
+}
+
+fn describe(err: &rnix::ParseError, len: usize) -> (usize, String) {
+    use rnix::ParseError as E;
+    let at = |r: &TextRange| usize::from(r.start());
+    match err {
+        E::Unexpected(r) => (at(r), "syntax error: unexpected input".into()),
+        E::UnexpectedExtra(r) => (at(r), "syntax error: unexpected text after the expression".into()),
+        E::UnexpectedWanted(got, r, wanted) => (
+            at(r),
+            format!("syntax error: unexpected {}, expected {}", kind_name(*got), wanted_list(wanted)),
+        ),
+        E::UnexpectedDoubleBind(r) => (at(r), "syntax error: pattern bound twice".into()),
+        E::UnexpectedEOF => (len, "syntax error: unexpected end of file".into()),
+        E::UnexpectedEOFWanted(wanted) => {
+            (len, format!("syntax error: unexpected end of file, expected {}", wanted_list(wanted)))
+        }
+        E::DuplicatedArgs(r, name) => (at(r), format!("syntax error: duplicated argument `{name}`")),
+        E::RecursionLimitExceeded => (0, "syntax error: nesting too deep".into()),
+        _ => (0, "syntax error".into()),
+    }
+}
+
+fn wanted_list(kinds: &[SyntaxKind]) -> String {
+    let names: Vec<String> = kinds.iter().map(|k| kind_name(*k)).collect();
+    match names.len() {
+        0 => "something else".into(),
+        1 => names[0].clone(),
+        _ => format!("one of {}", names.join(", ")),
+    }
+}
+
+fn kind_name(k: SyntaxKind) -> String {
+    use SyntaxKind::*;
+    let s = match k {
+        TOKEN_SEMICOLON => "`;`",
+        TOKEN_ASSIGN => "`=`",
+        TOKEN_L_BRACE => "`{`",
+        TOKEN_R_BRACE => "`}`",
+        TOKEN_L_BRACK => "`[`",
+        TOKEN_R_BRACK => "`]`",
+        TOKEN_L_PAREN => "`(`",
+        TOKEN_R_PAREN => "`)`",
+        TOKEN_COLON => "`:`",
+        TOKEN_COMMA => "`,`",
+        TOKEN_DOT => "`.`",
+        TOKEN_IN => "`in`",
+        TOKEN_THEN => "`then`",
+        TOKEN_ELSE => "`else`",
+        TOKEN_IDENT | NODE_IDENT => "an identifier",
+        TOKEN_STRING_START | NODE_STRING => "a string",
+        TOKEN_STRING_END => "the end of a string",
+        TOKEN_INTERPOL_END => "`}` closing an interpolation",
+        TOKEN_ERROR => "an invalid token",
+        other => return format!("{other:?}").trim_start_matches("TOKEN_").trim_start_matches("NODE_").to_lowercase(),
+    };
+    s.into()
+}
+
+/// Byte offsets of line starts, for 1-based line and column numbers.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 1-based line of a byte offset.
+    pub fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let line = self.line(offset);
+        let start = self.starts.get(line - 1).copied().unwrap_or(0);
+        let end = offset.min(text.len());
+        let col = text.get(start..end).map_or(end - start, |s| s.chars().count()) + 1;
+        (line, col)
+    }
+
+    /// The byte range of 1-based `line` (without its newline).
+    pub fn line_range(&self, text: &str, line: usize) -> Option<(usize, usize)> {
+        let start = *self.starts.get(line.checked_sub(1)?)?;
+        let end = self.starts.get(line).map_or(text.len(), |&s| s - 1);
+        Some((start, end))
+    }
+}
+
+pub fn start(r: TextRange) -> usize {
+    usize::from(r.start())
+}
+
+pub fn end(r: TextRange) -> usize {
+    usize::from(r.end())
+}
+
+pub fn range(start: usize, end: usize) -> TextRange {
+    let s = TextSize::try_from(start).unwrap_or_default();
+    let e = TextSize::try_from(end).unwrap_or_default();
+    TextRange::new(s, e.max(s))
+}
+
+/// The line ending the file uses: CRLF when it has any, LF otherwise.
+pub fn eol(text: &str) -> &'static str {
+    if text.contains("\r\n") { "\r\n" } else { "\n" }
+}
+
+/// One level of indentation as the file writes it: a tab, or its smallest space indent.
+pub fn indent_unit(text: &str) -> String {
+    let mut best: Option<usize> = None;
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if line.starts_with('\t') {
+            return "\t".into();
+        }
+        let n = line.len() - line.trim_start_matches(' ').len();
+        if n > 0 && best.is_none_or(|b| n < b) {
+            best = Some(n);
+        }
+    }
+    " ".repeat(best.unwrap_or(2).min(8))
+}
+
+/// The whitespace at the start of the line containing `offset`.
+pub fn line_indent(text: &str, offset: usize) -> &str {
+    let ls = text.get(..offset).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+    let rest = text.get(ls..).unwrap_or_default();
+    let n = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    rest.get(..n).unwrap_or_default()
+}
+
+pub fn is_trivia(t: &SyntaxToken) -> bool {
+    matches!(t.kind(), SyntaxKind::TOKEN_WHITESPACE | SyntaxKind::TOKEN_COMMENT)
+}
+
+/// End offset of a node plus any comment that follows it on the same line.
+pub fn end_with_comment(node: &SyntaxNode) -> (usize, Option<SyntaxToken>) {
+    let mut end_at = end(node.text_range());
+    let mut comment = None;
+    let mut tok = node.last_token().and_then(|t| t.next_token());
+    while let Some(t) = tok {
+        match t.kind() {
+            SyntaxKind::TOKEN_WHITESPACE if !t.text().contains('\n') => {}
+            SyntaxKind::TOKEN_COMMENT => {
+                end_at = end(t.text_range());
+                let line_comment = t.text().starts_with('#');
+                comment = Some(t.clone());
+                if line_comment || t.text().contains('\n') {
+                    break;
+                }
+            }
+            _ => break,
+        }
+        tok = t.next_token();
+    }
+    (end_at, comment)
+}
+
+/// The whitespace token right before a node, if any.
+pub fn ws_before(node: &SyntaxNode) -> Option<SyntaxToken> {
+    node.first_token()
+        .and_then(|t| t.prev_token())
+        .filter(|t| t.kind() == SyntaxKind::TOKEN_WHITESPACE)
+}
+
+/// Children that are nodes or tokens, skipping trivia.
+pub fn significant_children(node: &SyntaxNode) -> impl Iterator<Item = NodeOrToken<SyntaxNode, SyntaxToken>> {
+    node.children_with_tokens().filter(|e| match e {
+        NodeOrToken::Token(t) => !is_trivia(t),
+        NodeOrToken::Node(_) => true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_position_is_line_and_column() {
+        let err = parse("{\n  a = 1;\n  b = ;\n}\n").unwrap_err();
+        assert_eq!((err.line, err.column), (3, 7), "{err}");
+        assert!(err.message.starts_with("syntax error"), "{err}");
+    }
+
+    #[test]
+    fn unterminated_file_points_at_the_end() {
+        let err = parse("{ a = [ \"x\"\n").unwrap_err();
+        assert_eq!(err.line, 2, "{err}");
+    }
+
+    #[test]
+    fn indentation_and_line_endings_follow_the_file() {
+        assert_eq!(indent_unit("{\n\ta = 1;\n}"), "\t");
+        assert_eq!(indent_unit("{\n    a = {\n        b = 1;\n    };\n}"), "    ");
+        assert_eq!(eol("a\r\nb"), "\r\n");
+        assert_eq!(line_indent("x\n   y", 6), "   ");
+    }
+}

@@ -1,0 +1,137 @@
+//! Re-parses an edited text and checks it holds exactly the intended lists.
+//!
+//! The intended lists are computed from the original model by applying the logical
+//! operations; the edited text is located afresh and both are compared as sorted summaries.
+//! Any difference means the edit must not be written.
+
+use rnix::TextRange;
+
+use super::model::*;
+
+/// A logical edit, independent of layout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    Append { list: TextRange, value: String },
+    Replace { literal: TextRange, value: String },
+    Remove { element: TextRange },
+    /// Remove these elements, which are all of the list: the list becomes `[ ]`.
+    Clear { list: TextRange, elements: Vec<TextRange> },
+    CreateLists { site: usize, lists: Vec<(ListKind, Vec<String>)> },
+    CreateBlock { point: CreatePoint, lists: Vec<(ListKind, Vec<String>)> },
+}
+
+/// One list as the evaluator would see it: where, which option, wrapper, values.
+pub type ListSummary = (String, SiteKind, ListKind, Option<String>, Vec<ElemValue>);
+
+/// All lists of a model, sorted so that layout and order of sites do not matter.
+pub fn summary(model: &FileModel) -> Vec<ListSummary> {
+    let mut out: Vec<ListSummary> = model
+        .sites
+        .iter()
+        .flat_map(|s| {
+            s.lists.iter().map(move |l| {
+                let mut vals: Vec<ElemValue> = l.elements().iter().map(|e| e.value.clone()).collect();
+                // Conditional strings count too, after a marker, so edits to them are verified.
+                if !l.conditional().is_empty() {
+                    vals.push(ElemValue::Opaque("++".into()));
+                    vals.extend(l.conditional().iter().map(|e| e.value.clone()));
+                }
+                (s.path.clone(), s.kind, l.kind, l.wrapper().map(str::to_owned), vals)
+            })
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn new_element(value: &str) -> Element {
+    Element { value: ElemValue::Str(value.to_owned()), range: TextRange::default(), literal_range: None, comment: None }
+}
+
+/// The model after the operations, as far as list contents go.
+pub fn intended(model: &FileModel, ops: &[Op]) -> FileModel {
+    let mut m = model.clone();
+    for op in ops {
+        match op {
+            Op::Append { list, value } => {
+                for l in m.sites.iter_mut().flat_map(|s| s.lists.iter_mut()) {
+                    if let ListValue::Literal { target, elements, .. } = &mut l.value {
+                        if target == list {
+                            elements.push(new_element(value));
+                        }
+                    }
+                }
+            }
+            Op::Replace { literal, value } => {
+                for l in m.sites.iter_mut().flat_map(|s| s.lists.iter_mut()) {
+                    if let ListValue::Literal { elements, conditional, .. } = &mut l.value {
+                        let all = elements.iter_mut().chain(conditional.iter_mut());
+                        for e in all.filter(|e| e.literal_range == Some(*literal)) {
+                            e.value = ElemValue::Str(value.clone());
+                        }
+                    }
+                }
+            }
+            Op::Remove { element } => {
+                for l in m.sites.iter_mut().flat_map(|s| s.lists.iter_mut()) {
+                    if let ListValue::Literal { elements, .. } = &mut l.value {
+                        elements.retain(|e| e.range != *element);
+                    }
+                }
+            }
+            Op::Clear { list, elements: gone } => {
+                for l in m.sites.iter_mut().flat_map(|s| s.lists.iter_mut()) {
+                    if let ListValue::Literal { target, elements, .. } = &mut l.value {
+                        if target == list {
+                            elements.retain(|e| !gone.contains(&e.range));
+                        }
+                    }
+                }
+            }
+            Op::CreateLists { site, lists } => {
+                if let Some(s) = m.sites.get_mut(*site) {
+                    s.lists.extend(lists.iter().map(|(k, v)| new_list(*k, v)));
+                }
+            }
+            Op::CreateBlock { point, lists } => m.sites.push(Site {
+                kind: point.kind,
+                path: point.site_path.clone(),
+                range: TextRange::default(),
+                lists: lists.iter().map(|(k, v)| new_list(*k, v)).collect(),
+                anchor: None,
+                other: Vec::new(),
+            }),
+        }
+    }
+    m
+}
+
+fn new_list(kind: ListKind, values: &[String]) -> CacheList {
+    CacheList {
+        kind,
+        binding: TextRange::default(),
+        value: ListValue::Literal {
+            target: TextRange::default(),
+            elements: values.iter().map(|v| new_element(v)).collect(),
+            wrapper: None,
+            dynamic: false,
+            conditional: Vec::new(),
+            via_let: None,
+        },
+    }
+}
+
+/// Checks that `new_text` parses and holds exactly the lists `ops` intend.
+pub fn check(before: &FileModel, ops: &[Op], new_text: &str) -> Result<(), String> {
+    let after = super::locate(new_text).map_err(|e| format!("the edit would introduce a syntax error ({e})"))?;
+    let want = summary(&intended(before, ops));
+    let got = summary(&after);
+    if want != got {
+        return Err(format!(
+            "the edited file would not read back as intended (expected {} lists, found {}); please report this file",
+            want.len(),
+            got.len()
+        ));
+    }
+    Ok(())
+}
