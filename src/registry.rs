@@ -205,6 +205,30 @@ impl Registry {
         self.caches.iter().find(|c| c.key_name() == Some(name))
     }
 
+    /// True when a key named `key_name` plausibly signs the cache at `url`: the registry
+    /// pairs them, or the Cachix convention (`x.cachix.org` ↔ `x.cachix.org-1`), or the key
+    /// is named after the host (`host`, `host-N`, or the host's first label as in
+    /// `magnolia` ↔ `magnolia.cache`).
+    pub fn pairs(&self, url: &str, key_name: &str) -> bool {
+        if let Some(c) = self.by_url(url) {
+            if c.key_name() == Some(key_name) {
+                return true;
+            }
+        }
+        let Some(host) = store_url::host_of(url) else { return false };
+        let key_name = key_name.to_ascii_lowercase();
+        let numbered = |base: &str| {
+            key_name == base
+                || key_name.strip_prefix(base).and_then(|r| r.strip_prefix('-')).is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        };
+        if numbered(&host) {
+            return true;
+        }
+        let label = host.split('.').next().unwrap_or(&host);
+        let key_label = key_name.split(['.', '-']).next().unwrap_or(&key_name);
+        !label.is_empty() && label == key_label && !matches!(label, "cache" | "www" | "nix")
+    }
+
     /// Names and aliases, for error messages.
     pub fn names(&self) -> String {
         self.caches.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
@@ -233,6 +257,17 @@ lan = "http://192.168.1.50:5000"
         assert_eq!(r.get("nixos").map(|c| c.name.as_str()), Some("cache.nixos.org"));
         assert_eq!(r.by_url("https://cache.nixos.org/").map(|c| c.name.as_str()), Some("cache.nixos.org"));
         assert!(r.get("magnolia").is_some_and(|c| c.url(None) == Ok("http://magnolia:5000")));
+    }
+
+    #[test]
+    fn pairing_conventions() {
+        let r = Registry::builtin();
+        assert!(r.pairs("https://cache.nixos.org/", "cache.nixos.org-1"));
+        assert!(r.pairs("https://hyprland.cachix.org", "hyprland.cachix.org-1"));
+        assert!(r.pairs("http://magnolia:5000", "magnolia.cache"));
+        assert!(r.pairs("http://192.168.1.50:5000", "magnolia.cache") == false);
+        assert!(!r.pairs("https://hyprland.cachix.org", "nix-community.cachix.org-1"));
+        assert!(!r.pairs("https://cache.example.org", "cache.nixos.org-1"));
     }
 
     #[test]

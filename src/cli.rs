@@ -1,0 +1,113 @@
+//! Command-line definitions (clap). Turned into requests by the command modules.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Manage and check the binary caches (substituters and trusted keys) of a NixOS configuration.
+#[derive(Debug, Parser)]
+#[command(name = "cachectl", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// The Nix file to edit (default: `file =` in cachectl.toml, else modules/base.nix in
+    /// the current directory or an ancestor).
+    #[arg(short = 'f', long = "file", global = true, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+
+    /// The registry of known caches (default: cachectl.toml in the current directory or an ancestor).
+    #[arg(long = "config", global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add a cache (by registry name, or a URL with --key) to substituters and trusted-public-keys.
+    Add(AddArgs),
+    /// Remove every URL of a cache (any route) and its key.
+    Remove(RemoveArgs),
+    /// List the configured caches with their keys and file:line.
+    List,
+    /// Lint cache settings offline (pre-commit), or check the caches themselves with --online.
+    Check(CheckArgs),
+    /// Explain a diagnostic code of `cachectl check`.
+    Explain {
+        /// The code, e.g. `secret-key`.
+        code: Option<String>,
+    },
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// Which of several places that set caches to edit (a line inside it).
+    #[arg(long, value_name = "LINE")]
+    pub at: Option<usize>,
+
+    /// Show the change as a unified diff and write nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// A cache name from the registry (`magnolia`, `nix-community`, `nixos`) or a store URL.
+    pub cache: String,
+
+    /// The route to use for a cache with several (`tailscale`, `lan`…); default: the first.
+    #[arg(long, value_name = "ROUTE")]
+    pub via: Option<String>,
+
+    /// The public key (`name:base64`); required for a URL the registry does not know.
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+
+    #[command(flatten)]
+    pub edit: EditArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// A cache name from the registry, or a store URL.
+    pub cache: String,
+
+    /// Also remove this key (by its name); default: the registry's key or the Cachix convention.
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+
+    #[command(flatten)]
+    pub edit: EditArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files to check (pre-commit passes them); default: the Nix file.
+    pub files: Vec<PathBuf>,
+
+    /// Also contact every configured cache: reachability, nix-cache-info and signatures.
+    #[arg(long)]
+    pub online: bool,
+
+    /// Seconds allowed per cache when online.
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    pub timeout: f64,
+
+    /// A store path to verify the signature of (repeatable).
+    #[arg(long, value_name = "STORE_PATH")]
+    pub probe: Vec<String>,
+
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}

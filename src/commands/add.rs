@@ -1,0 +1,83 @@
+//! `cachectl add`: resolve a cache name or URL to a URL and key, check both, edit the file.
+
+use std::io::Write;
+
+use anyhow::{Result, bail};
+use cachectl::keys::{self, KeyError, PublicKey};
+use cachectl::nix::plan::{self, AddRequest};
+use cachectl::registry::Registry;
+use cachectl::store_url::StoreUrl;
+
+use super::{ExitStatus, Setup};
+use crate::cli::{AddArgs, Cli};
+
+/// The URL, key and alternative routes that `add` will write.
+pub struct Resolved {
+    pub url: String,
+    pub key: String,
+    pub alternatives: Vec<String>,
+}
+
+/// Checks a key before anything is written; secrets are named, never echoed.
+pub fn check_key(key: &str) -> Result<PublicKey> {
+    match PublicKey::parse(key) {
+        Ok(k) => Ok(k),
+        Err(e @ KeyError::Secret { .. }) => bail!("refusing to add it: {e}"),
+        Err(e) => bail!("invalid key: {e}"),
+    }
+}
+
+/// Refuses a key that differs from the published key of a known cache (a likely typo).
+pub fn check_known(registry: &Registry, url: &str, key: &PublicKey) -> Result<()> {
+    let known = registry.by_url(url).or_else(|| registry.by_key_name(&key.name));
+    if let Some(c) = known {
+        let given = key.to_nix_string();
+        if c.key_name() == Some(key.name.as_str()) && c.key != given {
+            bail!(
+                "key {} {} of the published key of {}: likely a typo; fix it or update the registry",
+                key.name,
+                keys::describe_difference(&given, &c.key),
+                c.name
+            );
+        }
+    }
+    Ok(())
+}
+
+pub fn resolve(registry: &Registry, args: &AddArgs) -> Result<Resolved> {
+    let target = args.cache.trim();
+    let (url, key, alternatives) = if target.contains("://") {
+        if args.via.is_some() {
+            bail!("--via picks a route of a registry cache; `{target}` is a URL");
+        }
+        let known = registry.by_url(target);
+        let key = match (&args.key, known) {
+            (Some(k), _) => k.clone(),
+            (None, Some(c)) => c.key.clone(),
+            (None, None) => bail!(
+                "{target} is not in the registry, so its key is unknown: pass --key NAME:BASE64 (the cache's public signing key)"
+            ),
+        };
+        let alts = known.map(|c| c.routes.iter().map(|(_, u)| u.clone()).collect()).unwrap_or_default();
+        (target.to_owned(), key, alts)
+    } else {
+        let Some(c) = registry.get(target) else {
+            bail!("unknown cache `{target}`; known caches: {}; or give a URL and --key", registry.names());
+        };
+        let url = c.url(args.via.as_deref())?.to_owned();
+        let key = args.key.clone().unwrap_or_else(|| c.key.clone());
+        (url, key, c.routes.iter().map(|(_, u)| u.clone()).collect())
+    };
+    StoreUrl::parse(&url).map_err(|e| anyhow::anyhow!("invalid store url: {e}"))?;
+    let parsed = check_key(&key)?;
+    check_known(registry, &url, &parsed)?;
+    Ok(Resolved { url, key: key.trim().to_owned(), alternatives })
+}
+
+pub fn run(cli: &Cli, args: &AddArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+    let setup = Setup::load(cli)?;
+    let r = resolve(&setup.registry, args)?;
+    let path = setup.nix_file(cli)?;
+    let req = AddRequest { url: r.url, key: r.key, alternatives: r.alternatives, at: args.edit.at };
+    super::edit_file(&path, args.edit.dry_run, cli.json, out, |text| plan::add(text, &req))
+}
