@@ -24,13 +24,25 @@ pub fn render(value: &str) -> String {
     out
 }
 
-/// The value of a `"…"` string without interpolation; `None` for anything else.
+/// The value of a string without interpolation: any `"…"` string, and a one-line
+/// `''…''` string without escapes; `None` for anything else.
 pub fn read_string(node: &SyntaxNode) -> Option<String> {
-    if node.kind() != SyntaxKind::NODE_STRING {
+    if node.kind() != SyntaxKind::NODE_STRING || node.children().next().is_some() {
         return None;
     }
     let first = node.first_token()?;
-    if first.text() != "\"" || node.children().next().is_some() {
+    if first.text() == "''" {
+        let content: String = node
+            .children_with_tokens()
+            .filter_map(|e| e.into_token())
+            .filter(|t| t.kind() == SyntaxKind::TOKEN_STRING_CONTENT)
+            .map(|t| t.text().to_owned())
+            .collect();
+        // One line, no `''` escapes: the value is the text minus its indentation.
+        let simple = !content.contains('\n') && !content.contains("''") && !content.contains('$');
+        return simple.then(|| content.trim_start_matches([' ', '\t']).to_owned());
+    }
+    if first.text() != "\"" {
         return None;
     }
     let mut out = String::new();
@@ -94,8 +106,10 @@ mod tests {
     }
 
     #[test]
-    fn interpolated_and_indented_strings_are_opaque() {
+    fn interpolated_and_multiline_strings_are_opaque() {
         assert_eq!(value_of(r#""http://${host}:5000""#), None);
-        assert_eq!(value_of("''http://a''"), None);
+        assert_eq!(value_of("''\n  http://a\n''"), None);
+        assert_eq!(value_of("''http://a''$b''"), None);
+        assert_eq!(value_of("''  http://a''").as_deref(), Some("http://a"));
     }
 }

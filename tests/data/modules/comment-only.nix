@@ -1,0 +1,8 @@
+{
+  nix.settings.substituters = [
+    # nothing yet
+  ];
+  nix.settings.trusted-public-keys = [
+    /* nothing */
+  ];
+}

@@ -1,0 +1,10 @@
+{ config, lib, ... }:
+{
+  nix.settings.substituters = [
+    "https://cache.nixos.org"
+  ] ++ lib.optional config.services.tailscale.enable "https://hyprland.cachix.org";
+  nix.settings.trusted-public-keys = [
+    "cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY="
+    "hyprland.cachix.org-1:a7pgxzMz7+chwVL3/pzj6jIBMioiJM7ypFP8PwtkuGc="
+  ];
+}

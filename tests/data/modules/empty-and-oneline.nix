@@ -1,0 +1,4 @@
+{
+  nix.settings.substituters = [ ];
+  nix.settings.trusted-public-keys = [];
+}

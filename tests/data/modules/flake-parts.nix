@@ -1,0 +1,9 @@
+{ inputs, ... }:
+{
+  flake.nixosModules.caches = { pkgs, ... }: {
+    nix.settings = {
+      substituters = [ "https://cache.nixos.org" ];
+      trusted-public-keys = [ "cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=" ];
+    };
+  };
+}

@@ -1,0 +1,10 @@
+{ config, pkgs, ... }:
+{
+  home.username = "me";
+  home.stateVersion = "24.05";
+  nix.package = pkgs.nix;
+  nix.settings = {
+    extra-substituters = [ "https://nix-community.cachix.org" ];
+    extra-trusted-public-keys = [ "nix-community.cachix.org-1:mB9FSh9qf2dCimDSUo8Zy7bkq5CX+/rkCWyvRCYg3Fs=" ];
+  };
+}

@@ -1,0 +1,16 @@
+{ ... }:
+let
+  # shared between hosts
+  caches = [
+    "https://cache.nixos.org"
+    "https://nix-community.cachix.org"
+  ];
+  keys = [
+    "cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY="
+    "nix-community.cachix.org-1:mB9FSh9qf2dCimDSUo8Zy7bkq5CX+/rkCWyvRCYg3Fs="
+  ];
+in
+{
+  nix.settings.substituters = caches;
+  nix.settings.trusted-public-keys = keys;
+}

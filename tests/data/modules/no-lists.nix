@@ -1,0 +1,8 @@
+{ pkgs, ... }:
+{
+  # Réglages de Nix
+  nix.settings = {
+    max-jobs = 4; # tâches
+    cores = 2;
+  };
+}
