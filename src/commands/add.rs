@@ -28,15 +28,18 @@ pub fn check_key(key: &str) -> Result<PublicKey> {
 }
 
 /// Refuses a key that differs from the published key of a known cache (a likely typo).
-pub fn check_known(registry: &Registry, url: &str, key: &PublicKey) -> Result<()> {
-    let known = registry.by_url(url).or_else(|| registry.by_key_name(&key.name));
+/// Runs before the curve-point check so a typo is reported as one.
+pub fn check_known(registry: &Registry, url: &str, key: &str) -> Result<()> {
+    if keys::looks_secret(key) {
+        return Ok(());
+    }
+    let Some(name) = keys::key_name(key) else { return Ok(()) };
+    let known = registry.by_url(url).filter(|c| c.key_name() == Some(name)).or_else(|| registry.by_key_name(name));
     if let Some(c) = known {
-        let given = key.to_nix_string();
-        if c.key_name() == Some(key.name.as_str()) && c.key != given {
+        if c.key != key.trim() {
             bail!(
-                "key {} {} of the published key of {}: likely a typo; fix it or update the registry",
-                key.name,
-                keys::describe_difference(&given, &c.key),
+                "key {name} {} of the published key of {}: likely a typo; fix it or update the registry",
+                keys::describe_difference(key, &c.key),
                 c.name
             );
         }
@@ -69,8 +72,8 @@ pub fn resolve(registry: &Registry, args: &AddArgs) -> Result<Resolved> {
         (url, key, c.routes.iter().map(|(_, u)| u.clone()).collect())
     };
     StoreUrl::parse(&url).map_err(|e| anyhow::anyhow!("invalid store url: {e}"))?;
-    let parsed = check_key(&key)?;
-    check_known(registry, &url, &parsed)?;
+    check_known(registry, &url, &key)?;
+    check_key(&key)?;
     Ok(Resolved { url, key: key.trim().to_owned(), alternatives })
 }
 

@@ -104,7 +104,7 @@ fn append_empty(text: &str, list: &SyntaxNode, lit: &str) -> TextEdit {
         None => TextEdit::insertion(open, format!("{nl}{child_indent}{lit}")),
         Some(c) => {
             let own_line = c.prev_token().is_some_and(|w| w.kind() == K::TOKEN_WHITESPACE && w.text().contains('\n'));
-            let at = end(c.text_range());
+            let at = syntax::comment_end(c);
             if own_line {
                 let indent = line_indent(text, start(c.text_range()));
                 TextEdit::insertion(at, format!("{nl}{indent}{lit}"))

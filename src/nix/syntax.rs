@@ -175,7 +175,7 @@ pub fn end_with_comment(node: &SyntaxNode) -> (usize, Option<SyntaxToken>) {
         match t.kind() {
             SyntaxKind::TOKEN_WHITESPACE if !t.text().contains('\n') => {}
             SyntaxKind::TOKEN_COMMENT => {
-                end_at = end(t.text_range());
+                end_at = comment_end(&t);
                 let line_comment = t.text().starts_with('#');
                 comment = Some(t.clone());
                 if line_comment || t.text().contains('\n') {
@@ -187,6 +187,11 @@ pub fn end_with_comment(node: &SyntaxNode) -> (usize, Option<SyntaxToken>) {
         tok = t.next_token();
     }
     (end_at, comment)
+}
+
+/// End of a comment token, excluding the `\r` a line comment swallows in a CRLF file.
+pub fn comment_end(t: &SyntaxToken) -> usize {
+    end(t.text_range()) - usize::from(t.text().starts_with('#') && t.text().ends_with('\r'))
 }
 
 /// The whitespace token right before a node, if any.

@@ -1,0 +1,9 @@
+{ ... }:
+let
+  shared = import ./caches.nix;
+in
+{
+  nix.settings = {
+    inherit (shared) substituters trusted-public-keys;
+  };
+}
