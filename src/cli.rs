@@ -35,6 +35,10 @@ pub enum Command {
     List,
     /// Lint cache settings offline (pre-commit), or check the caches themselves with --online.
     Check(CheckArgs),
+    /// Report which store paths the configured caches serve with a trusted signature.
+    Coverage(CoverageArgs),
+    /// Print the caches as nix.conf lines (or JSON) for an install script.
+    Export(ExportArgs),
     /// Explain a diagnostic code of `cachectl check`.
     Explain {
         /// The code, e.g. `secret-key`.
@@ -110,4 +114,47 @@ pub struct CheckArgs {
     /// Exit 1 on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    /// A flake installable (e.g. `.#nixosConfigurations.mimosa`); needs a local `nix`.
+    pub installable: Option<String>,
+
+    /// Read store paths from this file (`-` for stdin), one per line.
+    #[arg(long, value_name = "FILE")]
+    pub paths: Option<PathBuf>,
+
+    /// Seconds allowed per request.
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    pub timeout: f64,
+
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 48, value_name = "N")]
+    pub jobs: usize,
+
+    /// Exit 1 when coverage is below this percentage (default: when anything is not substitutable).
+    #[arg(long, value_name = "P")]
+    pub min_percent: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    NixConf,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "nix-conf")]
+    pub format: ExportFormat,
+
+    /// Write `extra-substituters`/`extra-trusted-public-keys` instead of replacing the defaults.
+    #[arg(long)]
+    pub extra: bool,
+
+    /// Keep caches that are unreachable during an install (tailnet names).
+    #[arg(long)]
+    pub include_unreachable: bool,
 }

@@ -6,6 +6,8 @@
 
 mod add;
 mod check;
+mod coverage;
+mod export;
 mod explain;
 mod list;
 mod meta;
@@ -46,6 +48,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Remove(r) => remove::run(&cli, r, &mut out),
         Command::List => list::run(&cli, &mut out),
         Command::Check(c) => check::run(&cli, c, &mut out),
+        Command::Coverage(c) => coverage::run(&cli, c, &mut out),
+        Command::Export(e) => export::run(&cli, e, &mut out),
         Command::Explain { code } => explain::run(code.as_deref(), &mut out),
         Command::Completions { shell } => meta::completions(*shell, &mut out),
         Command::Man => meta::man(&mut out),
