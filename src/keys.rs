@@ -60,20 +60,15 @@ impl PublicKey {
             return Err(KeyError::EmptyName);
         }
         let name = name.to_owned();
-        let bytes = B64
-            .decode(b64.trim())
-            .map_err(|_| KeyError::NotBase64 { name: name.clone() })?;
+        let bytes = B64.decode(b64.trim()).map_err(|_| KeyError::NotBase64 { name: name.clone() })?;
         match bytes.len() {
             32 => {}
             64 => return Err(KeyError::Secret { name }),
             len => return Err(KeyError::WrongLength { name, len }),
         }
-        let arr: [u8; 32] = bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| KeyError::WrongLength { name: name.clone(), len: bytes.len() })?;
-        let key =
-            VerifyingKey::from_bytes(&arr).map_err(|_| KeyError::NotOnCurve { name: name.clone() })?;
+        let arr: [u8; 32] =
+            bytes.as_slice().try_into().map_err(|_| KeyError::WrongLength { name: name.clone(), len: bytes.len() })?;
+        let key = VerifyingKey::from_bytes(&arr).map_err(|_| KeyError::NotOnCurve { name: name.clone() })?;
         Ok(PublicKey { name, key })
     }
 
@@ -159,10 +154,7 @@ mod tests {
         assert_eq!(PublicKey::parse("abc"), Err(KeyError::NoName));
         assert_eq!(PublicKey::parse(":abc"), Err(KeyError::EmptyName));
         assert!(matches!(PublicKey::parse("n:!!!"), Err(KeyError::NotBase64 { .. })));
-        assert!(matches!(
-            PublicKey::parse("n:AAAA"),
-            Err(KeyError::WrongLength { len: 3, .. })
-        ));
+        assert!(matches!(PublicKey::parse("n:AAAA"), Err(KeyError::WrongLength { len: 3, .. })));
         let secret = format!("n:{}", encode_b64(&[7u8; 64]));
         let err = PublicKey::parse(&secret).unwrap_err();
         assert!(matches!(err, KeyError::Secret { .. }));

@@ -35,16 +35,18 @@ impl Cache {
     /// The URL of `route`, or of the first route.
     pub fn url(&self, route: Option<&str>) -> Result<&str, RegistryError> {
         match route {
-            None => self.routes.first().map(|(_, u)| u.as_str()).ok_or_else(|| {
-                RegistryError::NoRoutes { cache: self.name.clone() }
-            }),
-            Some(r) => self.routes.iter().find(|(n, _)| n == r).map(|(_, u)| u.as_str()).ok_or_else(
-                || RegistryError::UnknownRoute {
+            None => self
+                .routes
+                .first()
+                .map(|(_, u)| u.as_str())
+                .ok_or_else(|| RegistryError::NoRoutes { cache: self.name.clone() }),
+            Some(r) => self.routes.iter().find(|(n, _)| n == r).map(|(_, u)| u.as_str()).ok_or_else(|| {
+                RegistryError::UnknownRoute {
                     cache: self.name.clone(),
                     route: r.to_owned(),
                     known: self.routes.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>().join(", "),
-                },
-            ),
+                }
+            }),
         }
     }
 
@@ -210,16 +212,19 @@ impl Registry {
     /// is named after the host (`host`, `host-N`, or the host's first label as in
     /// `magnolia` ↔ `magnolia.cache`).
     pub fn pairs(&self, url: &str, key_name: &str) -> bool {
-        if let Some(c) = self.by_url(url) {
-            if c.key_name() == Some(key_name) {
-                return true;
-            }
+        if let Some(c) = self.by_url(url)
+            && c.key_name() == Some(key_name)
+        {
+            return true;
         }
         let Some(host) = store_url::host_of(url) else { return false };
         let key_name = key_name.to_ascii_lowercase();
         let numbered = |base: &str| {
             key_name == base
-                || key_name.strip_prefix(base).and_then(|r| r.strip_prefix('-')).is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+                || key_name
+                    .strip_prefix(base)
+                    .and_then(|r| r.strip_prefix('-'))
+                    .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
         };
         if numbered(&host) {
             return true;

@@ -6,9 +6,7 @@
 use thiserror::Error;
 
 /// Schemes Nix accepts for substituters.
-pub const SCHEMES: &[&str] = &[
-    "http", "https", "s3", "gs", "ssh", "ssh-ng", "file", "local", "daemon", "unix",
-];
+pub const SCHEMES: &[&str] = &["http", "https", "s3", "gs", "ssh", "ssh-ng", "file", "local", "daemon", "unix"];
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum UrlError {

@@ -14,7 +14,12 @@ fn data(p: &str) -> PathBuf {
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cachectl")).current_dir(dir).args(args).env_remove("RUST_BACKTRACE").output().expect("run cachectl")
+    Command::new(env!("CARGO_BIN_EXE_cachectl"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("run cachectl")
 }
 
 fn text(b: &[u8]) -> String {
@@ -47,12 +52,16 @@ fn refused_files_stay_byte_identical_with_file_and_line() {
         ("inherit-from.nix", "inherit-from.nix:7: error: `substituters` is inherited from `shared`"),
         ("extra-options.nix", "extra-options.nix:4: error: `substituters` is set in nix.extraOptions text"),
         ("syntax-error.nix", "syntax-error.nix:4:3: error: syntax error"),
-        ("two-places.nix", "two-places.nix: error: 2 places set caches; choose one with --at LINE: line 3 (nix.settings), line 5"),
+        (
+            "two-places.nix",
+            "two-places.nix: error: 2 places set caches; choose one with --at LINE: line 3 (nix.settings), line 5",
+        ),
     ];
     for (file, want) in cases {
         let dir = tempfile::tempdir().expect("tempdir");
         // The broken file is stored as `.broken` so repository-wide parse checks skip it.
-        let stored = if file == "syntax-error.nix" { format!("refuse/{file}.broken") } else { format!("refuse/{file}") };
+        let stored =
+            if file == "syntax-error.nix" { format!("refuse/{file}.broken") } else { format!("refuse/{file}") };
         let original = std::fs::read(data(&stored)).expect("read");
         std::fs::write(dir.path().join(file), &original).expect("write");
         let out = run(dir.path(), &["add", "magnolia", "--file", file]);
@@ -107,8 +116,14 @@ fn bad_keys_urls_and_names_are_errors() {
         (vec!["add", "https://x.org\"; boot.kernelParams = [ \"x\" ]; \"", "--key", MAG_KEY], "invalid store url"),
         (vec!["add", "https://x.org/${builtins.currentTime}", "--key", MAG_KEY], "treat as code"),
         (vec!["add", "ftp://x.org", "--key", MAG_KEY], "not a Nix store scheme"),
-        (vec!["add", "nosuchcache"], "unknown cache `nosuchcache`; known caches: cache.nixos.org, nix-community, magnolia"),
-        (vec!["add", "magnolia", "--via", "wifi"], "unknown route `wifi` for cache `magnolia`; known routes: tailscale"),
+        (
+            vec!["add", "nosuchcache"],
+            "unknown cache `nosuchcache`; known caches: cache.nixos.org, nix-community, magnolia",
+        ),
+        (
+            vec!["add", "magnolia", "--via", "wifi"],
+            "unknown route `wifi` for cache `magnolia`; known routes: tailscale",
+        ),
     ];
     for (args, want) in cases {
         let out = run(dir.path(), &args);
@@ -149,7 +164,11 @@ fn registry_file_sets_routes_and_default_file() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = run(dir.path(), &["add", "magnolia", "--via", "tailscale"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("replaced http://192.168.1.50:5000 with http://magnolia:5000"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("replaced http://192.168.1.50:5000 with http://magnolia:5000"),
+        "{}",
+        text(&out.stderr)
+    );
     let t = std::fs::read_to_string(dir.path().join("nixos/common.nix")).expect("read");
     assert_eq!(t.matches("magnolia").count(), 2, "{t}");
     assert!(!t.contains("192.168"), "{t}");
@@ -247,7 +266,11 @@ fn parallel_adds_lose_no_update_and_leave_no_temp_files() {
         assert!(t.contains(&format!("\"https://c{i}.cachix.org\"")), "c{i} lost:\n{t}");
         assert!(t.contains(&valid_key(&format!("c{i}.cachix.org-1"), i + 1)), "key {i} lost");
     }
-    let names: Vec<_> = std::fs::read_dir(dir.path().join("modules")).expect("dir").filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(dir.path().join("modules"))
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .collect();
     assert_eq!(names, ["base.nix"]);
 }
 

@@ -403,7 +403,9 @@ fn settings_block_without_cache_lists() {
             }
         "#]],
     );
-    add("{\n  nix.settings = { };\n}\n", expect![[r#"
+    add(
+        "{\n  nix.settings = { };\n}\n",
+        expect![[r#"
         {
           nix.settings = {
             substituters = [
@@ -414,7 +416,8 @@ fn settings_block_without_cache_lists() {
             ];
           };
         }
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -438,7 +441,9 @@ fn no_nix_attribute_at_all() {
             }
         "#]],
     );
-    add("{ ... }: { }\n", expect![[r#"
+    add(
+        "{ ... }: { }\n",
+        expect![[r#"
         { ... }: {
           nix.settings = {
             substituters = [
@@ -449,7 +454,8 @@ fn no_nix_attribute_at_all() {
             ];
           };
         }
-    "#]]);
+    "#]],
+    );
     add(
         "{ lib, ... }: {\n  nix = {\n    gc.automatic = true;\n  };\n}\n",
         expect![[r#"
@@ -703,18 +709,29 @@ fn refusals_name_the_line_and_reason() {
             error: line 4: `substituters` is set in nix.extraOptions text, which overrides nix.settings; move it to nix.settings.substituters first
         "#]],
     );
-    add("{ a = 1; b = ; }\n", expect![[r#"
+    add(
+        "{ a = 1; b = ; }\n",
+        expect![[r#"
         error: 1:14: syntax error: unexpected `;`, expected one of `(`, rec, `{`, `[`, a string, an identifier
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
 fn several_places_need_at() {
     let src = "{ lib, ... }: {\n  nix.settings.substituters = [ \"https://cache.nixos.org\" ];\n  specialisation.x.configuration = {\n    nix.settings.substituters = [ ];\n  };\n}\n";
-    add(src, expect![[r#"
+    add(
+        src,
+        expect![[r#"
         error: 2 places set caches; choose one with --at LINE: line 2 (nix.settings), line 4 (specialisation.x.configuration.nix.settings)
-    "#]]);
-    add_at(src, MAG_URL, MAG_KEY, Some(4), expect![[r#"
+    "#]],
+    );
+    add_at(
+        src,
+        MAG_URL,
+        MAG_KEY,
+        Some(4),
+        expect![[r#"
         { lib, ... }: {
           nix.settings.substituters = [ "https://cache.nixos.org" ];
           specialisation.x.configuration = {
@@ -724,10 +741,17 @@ fn several_places_need_at() {
             ];
           };
         }
-    "#]]);
-    add_at(src, MAG_URL, MAG_KEY, Some(6), expect![[r#"
+    "#]],
+    );
+    add_at(
+        src,
+        MAG_URL,
+        MAG_KEY,
+        Some(6),
+        expect![[r#"
         error: no cache settings at line 6; places that set caches: line 2 (nix.settings), line 4 (specialisation.x.configuration.nix.settings)
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]

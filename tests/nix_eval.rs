@@ -37,7 +37,12 @@ fn eval(env: &nixenv::NixEnv, file: &Path) -> BTreeMap<String, Vec<String>> {
             .arg("file")
             .arg(file),
     );
-    assert!(out.status.success(), "nix could not evaluate {}:\n{}", file.display(), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "nix could not evaluate {}:\n{}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("harness prints JSON")
 }
 
@@ -73,17 +78,27 @@ const OPS: &[(&[&str], Expect)] = &[
     (&["remove", "nixos"], Expect::Remove { urls: &[NIXOS_URL], key_prefix: "cache.nixos.org-1:" }),
 ];
 
-fn check_add(before: &BTreeMap<String, Vec<String>>, after: &BTreeMap<String, Vec<String>>, url: &str, key: &str, routes: &[&str]) -> Result<(), String> {
+fn check_add(
+    before: &BTreeMap<String, Vec<String>>,
+    after: &BTreeMap<String, Vec<String>>,
+    url: &str,
+    key: &str,
+    routes: &[&str],
+) -> Result<(), String> {
     let (bu, au) = (family(before, URL_LISTS), family(after, URL_LISTS));
     let routes: Vec<String> = routes.iter().map(|r| norm(r)).collect();
     let had = bu.iter().any(|u| routes.contains(&norm(u)));
-    let mut want: Vec<String> = bu.iter().filter(|u| !routes.contains(&norm(u)) || norm(u) == norm(url)).cloned().collect();
+    let mut want: Vec<String> =
+        bu.iter().filter(|u| !routes.contains(&norm(u)) || norm(u) == norm(url)).cloned().collect();
     let kept_route = bu.iter().any(|u| norm(u) == norm(url));
     let replaced: Vec<&String> = bu.iter().filter(|u| routes.contains(&norm(u)) && norm(u) != norm(url)).collect();
     if !kept_route {
         // A new URL, or another route replaced in place (its store parameters kept).
         match replaced.first() {
-            Some(old) => want.push(match old.split_once('?') { Some((_, p)) => format!("{url}?{p}"), None => url.to_owned() }),
+            Some(old) => want.push(match old.split_once('?') {
+                Some((_, p)) => format!("{url}?{p}"),
+                None => url.to_owned(),
+            }),
             None => want.push(url.to_owned()),
         }
         want.extend(replaced.iter().skip(1).map(|s| s.to_string()));
@@ -105,7 +120,12 @@ fn check_add(before: &BTreeMap<String, Vec<String>>, after: &BTreeMap<String, Ve
     Ok(())
 }
 
-fn check_remove(before: &BTreeMap<String, Vec<String>>, after: &BTreeMap<String, Vec<String>>, urls: &[&str], key_prefix: &str) -> Result<(), String> {
+fn check_remove(
+    before: &BTreeMap<String, Vec<String>>,
+    after: &BTreeMap<String, Vec<String>>,
+    urls: &[&str],
+    key_prefix: &str,
+) -> Result<(), String> {
     let gone: Vec<String> = urls.iter().map(|u| norm(u)).collect();
     let want: Vec<String> = family(before, URL_LISTS).into_iter().filter(|u| !gone.contains(&norm(u))).collect();
     let got = family(after, URL_LISTS);
@@ -123,7 +143,8 @@ fn check_remove(before: &BTreeMap<String, Vec<String>>, after: &BTreeMap<String,
 #[test]
 fn every_edit_of_every_golden_module_reads_back_right_in_real_nix() {
     let env = nixenv::NixEnv::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(data("modules")).expect("modules dir").map(|e| e.expect("entry").path()).collect();
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(data("modules")).expect("modules dir").map(|e| e.expect("entry").path()).collect();
     files.sort();
     assert!(files.len() >= 20, "the golden modules are missing");
     let mut failures = Vec::new();
@@ -141,7 +162,11 @@ fn every_edit_of_every_golden_module_reads_back_right_in_real_nix() {
             let out = cachectl(dir.path(), &full);
             let label = format!("{name}: cachectl {}", args.join(" "));
             if out.status.code() != Some(0) {
-                failures.push(format!("{label}: exit {:?}: {}", out.status.code(), String::from_utf8_lossy(&out.stderr)));
+                failures.push(format!(
+                    "{label}: exit {:?}: {}",
+                    out.status.code(),
+                    String::from_utf8_lossy(&out.stderr)
+                ));
                 continue;
             }
             let after = eval(&env, &target);
@@ -162,7 +187,8 @@ fn every_edit_of_every_golden_module_reads_back_right_in_real_nix() {
             if std::fs::read(&target).expect("read") != written {
                 failures.push(format!("{label}: not idempotent"));
             }
-            let leftovers: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+            let leftovers: Vec<_> =
+                std::fs::read_dir(dir.path()).expect("dir").filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
             assert_eq!(leftovers.len(), 1, "{label}: temp files left behind: {leftovers:?}");
         }
     }

@@ -49,14 +49,22 @@ struct Layout {
 }
 
 fn list_shape(pool: usize) -> impl Strategy<Value = ListShape> {
-    (any::<bool>(), any::<bool>(), prop::collection::vec(0..pool, 0..4), 0u8..4, 0u8..3)
-        .prop_map(|(present, multiline, items, comment, wrapper)| ListShape { present, multiline, items, comment, wrapper })
+    (any::<bool>(), any::<bool>(), prop::collection::vec(0..pool, 0..4), 0u8..4, 0u8..3).prop_map(
+        |(present, multiline, items, comment, wrapper)| ListShape { present, multiline, items, comment, wrapper },
+    )
 }
 
 fn layout() -> impl Strategy<Value = Layout> {
-    (0u8..5, 0u8..3, any::<bool>(), any::<bool>(), list_shape(POOL.len()), list_shape(KEYS.len()), any::<bool>()).prop_map(
-        |(nesting, indent, crlf, lambda, subs, keys, extra_setting)| Layout { nesting, indent, crlf, lambda, subs, keys, extra_setting },
-    )
+    (0u8..5, 0u8..3, any::<bool>(), any::<bool>(), list_shape(POOL.len()), list_shape(KEYS.len()), any::<bool>())
+        .prop_map(|(nesting, indent, crlf, lambda, subs, keys, extra_setting)| Layout {
+            nesting,
+            indent,
+            crlf,
+            lambda,
+            subs,
+            keys,
+            extra_setting,
+        })
 }
 
 fn render_list(shape: &ListShape, pool: &[&str], ind: &str, depth: usize) -> String {

@@ -35,14 +35,14 @@ pub fn check_known(registry: &Registry, url: &str, key: &str) -> Result<()> {
     }
     let Some(name) = keys::key_name(key) else { return Ok(()) };
     let known = registry.by_url(url).filter(|c| c.key_name() == Some(name)).or_else(|| registry.by_key_name(name));
-    if let Some(c) = known {
-        if c.key != key.trim() {
-            bail!(
-                "key {name} {} of the published key of {}: likely a typo; fix it or update the registry",
-                keys::describe_difference(key, &c.key),
-                c.name
-            );
-        }
+    if let Some(c) = known
+        && c.key != key.trim()
+    {
+        bail!(
+            "key {name} {} of the published key of {}: likely a typo; fix it or update the registry",
+            keys::describe_difference(key, &c.key),
+            c.name
+        );
     }
     Ok(())
 }

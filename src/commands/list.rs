@@ -49,7 +49,8 @@ fn entries(path: &str, text: &str, reg: &Registry) -> Result<Vec<Entry>, nix::Sy
             }
         }
     }
-    let key_values: Vec<&str> = found.iter().filter(|f| f.kind.is_keys()).filter_map(|f| f.elem.value.as_str()).collect();
+    let key_values: Vec<&str> =
+        found.iter().filter(|f| f.kind.is_keys()).filter_map(|f| f.elem.value.as_str()).collect();
     let mut used = vec![false; key_values.len()];
     let mut out = Vec::new();
     let pos = |e: &Element| idx.line_col(text, usize::from(e.range.start()));
@@ -57,9 +58,9 @@ fn entries(path: &str, text: &str, reg: &Registry) -> Result<Vec<Entry>, nix::Sy
         let raw = f.elem.value.as_str().map(str::to_owned);
         let parsed = raw.as_deref().and_then(|r| StoreUrl::parse(r).ok());
         let url = raw.as_deref().map(|r| r.split('?').next().unwrap_or(r).to_owned());
-        let key_i = raw.as_deref().and_then(|r| {
-            key_values.iter().position(|k| keys::key_name(k).is_some_and(|n| reg.pairs(r, n)))
-        });
+        let key_i = raw
+            .as_deref()
+            .and_then(|r| key_values.iter().position(|k| keys::key_name(k).is_some_and(|n| reg.pairs(r, n))));
         if let Some(i) = key_i {
             used[i] = true;
         }
@@ -124,7 +125,11 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     let w_name = list.iter().map(|e| e.name.as_deref().unwrap_or("-").len()).max().unwrap_or(1);
-    let w_url = list.iter().map(|e| e.url.as_deref().unwrap_or("-").len() + e.params.as_ref().map_or(0, |p| p.len() + 1)).max().unwrap_or(1);
+    let w_url = list
+        .iter()
+        .map(|e| e.url.as_deref().unwrap_or("-").len() + e.params.as_ref().map_or(0, |p| p.len() + 1))
+        .max()
+        .unwrap_or(1);
     let w_key = list.iter().map(|e| e.key.as_deref().unwrap_or("-").len()).max().unwrap_or(1);
     for e in &list {
         let url = match (&e.url, &e.params) {

@@ -7,8 +7,8 @@
 mod add;
 mod check;
 mod coverage;
-mod export;
 mod explain;
+mod export;
 mod list;
 mod meta;
 mod remove;
@@ -145,10 +145,13 @@ pub fn edit_file(
             .iter()
             .map(|n| serde_json::json!({"line": n.line, "severity": if n.warning {"warning"} else {"note"}, "message": n.message}))
             .collect();
-        write_json(out, &serde_json::json!({
-            "file": shown, "changed": new_text.is_some(), "written": new_text.is_some() && !dry_run,
-            "diff": patch, "notes": notes,
-        }))?;
+        write_json(
+            out,
+            &serde_json::json!({
+                "file": shown, "changed": new_text.is_some(), "written": new_text.is_some() && !dry_run,
+                "diff": patch, "notes": notes,
+            }),
+        )?;
         return Ok(ExitStatus::Success);
     }
     match (patch, dry_run) {

@@ -47,7 +47,11 @@ pub fn run(cli: &Cli, args: &RemoveArgs, out: &mut dyn Write) -> Result<ExitStat
     let status = super::edit_file(&path, args.edit.dry_run, cli.json, out, |text| {
         let o = plan::remove(text, &req)?;
         if o.new_text.is_none() && o.notes.is_empty() {
-            let note = plan::Note { line: 1, warning: false, message: format!("{target} is not configured here; nothing to remove") };
+            let note = plan::Note {
+                line: 1,
+                warning: false,
+                message: format!("{target} is not configured here; nothing to remove"),
+            };
             return Ok(plan::Outcome { new_text: None, notes: vec![note] });
         }
         Ok(o)

@@ -33,15 +33,16 @@ pub fn apply(text: &str, edits: &[TextEdit]) -> Result<String, String> {
     edits.sort_by_key(|e| (e.range.start(), e.range.end()));
     let mut merged: Vec<TextEdit> = Vec::new();
     for e in edits {
-        if let Some(prev) = merged.last_mut() {
-            if e.range.start() < prev.range.end() || (e.range.start() == prev.range.end() && e.range.is_empty() && prev.range.is_empty()) {
-                if prev.insert.is_empty() && e.insert.is_empty() {
-                    prev.range = prev.range.cover(e.range);
-                    continue;
-                }
-                if !(e.range.start() == prev.range.end()) || !prev.range.is_empty() || !e.range.is_empty() {
-                    return Err(format!("overlapping edits at {:?} and {:?}", prev.range, e.range));
-                }
+        if let Some(prev) = merged.last_mut()
+            && (e.range.start() < prev.range.end()
+                || (e.range.start() == prev.range.end() && e.range.is_empty() && prev.range.is_empty()))
+        {
+            if prev.insert.is_empty() && e.insert.is_empty() {
+                prev.range = prev.range.cover(e.range);
+                continue;
+            }
+            if (e.range.start() != prev.range.end()) || !prev.range.is_empty() || !e.range.is_empty() {
+                return Err(format!("overlapping edits at {:?} and {:?}", prev.range, e.range));
             }
         }
         merged.push(e);
@@ -97,7 +98,7 @@ fn append_empty(text: &str, list: &SyntaxNode, lit: &str) -> TextEdit {
     let open = toks.first().map_or(start(list.text_range()) + 1, |t| end(t.text_range()));
     let close = toks.last().map_or(end(list.text_range()) - 1, |t| start(t.text_range()));
     let inner = text.get(open..close).unwrap_or_default();
-    let last_comment = toks.iter().filter(|t| t.kind() == K::TOKEN_COMMENT).last();
+    let last_comment = toks.iter().rfind(|t| t.kind() == K::TOKEN_COMMENT);
     let child_indent = format!("{}{}", line_indent(text, close), indent_unit(text));
     match last_comment {
         None if !inner.contains('\n') => TextEdit { range: syntax::range(open, close), insert: format!(" {lit} ") },
@@ -119,9 +120,8 @@ fn append_empty(text: &str, list: &SyntaxNode, lit: &str) -> TextEdit {
 
 /// True when a list holds no comments, so emptying it can simply write `[ ]`.
 pub fn clearable(root: &SyntaxNode, list: TextRange) -> bool {
-    node_at(root, list).is_some_and(|l| {
-        l.kind() == K::NODE_LIST && !l.children_with_tokens().any(|e| e.kind() == K::TOKEN_COMMENT)
-    })
+    node_at(root, list)
+        .is_some_and(|l| l.kind() == K::NODE_LIST && !l.children_with_tokens().any(|e| e.kind() == K::TOKEN_COMMENT))
 }
 
 /// Empties a list (which `clearable` accepted): its interior becomes one space.
@@ -162,7 +162,8 @@ pub fn remove(root: &SyntaxNode, element: TextRange) -> Option<TextEdit> {
             let to = next_ws.map_or(el_end, |t| end(t.text_range()));
             return Some(TextEdit::deletion(el_start, to));
         }
-        let after_line_comment = ws.prev_token().is_some_and(|t| t.kind() == K::TOKEN_COMMENT && t.text().starts_with('#'));
+        let after_line_comment =
+            ws.prev_token().is_some_and(|t| t.kind() == K::TOKEN_COMMENT && t.text().starts_with('#'));
         let from = if after_line_comment {
             start(ws.text_range()) + ws.text().rfind('\n').map_or(0, |i| i + 1)
         } else {
@@ -233,7 +234,12 @@ pub fn create_lists(text: &str, root: &SyntaxNode, site: &Site, lists: &[(ListKi
 }
 
 /// Inserts a whole new block (`nix.settings = { … };`) at a create point.
-pub fn create_block(text: &str, root: &SyntaxNode, cp: &CreatePoint, lists: &[(ListKind, Vec<String>)]) -> Option<TextEdit> {
+pub fn create_block(
+    text: &str,
+    root: &SyntaxNode,
+    cp: &CreatePoint,
+    lists: &[(ListKind, Vec<String>)],
+) -> Option<TextEdit> {
     let unit = indent_unit(text);
     insert_bindings(text, root, &cp.anchor, |indent, prefix, nl| {
         let inner = format!("{indent}{unit}");

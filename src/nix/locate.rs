@@ -132,13 +132,21 @@ impl Walker {
 
     fn site(&mut self, scope: u32, kind: SiteKind, path: &[String], at: TextRange) -> &mut Site {
         let joined = path.join(".");
-        let idx = match self.sites.iter().position(|b| b.scope == scope && b.site.path == joined && b.site.kind == kind) {
+        let idx = match self.sites.iter().position(|b| b.scope == scope && b.site.path == joined && b.site.kind == kind)
+        {
             Some(i) => i,
             None => {
                 let anchor_none = None;
                 self.sites.push(Builder {
                     scope,
-                    site: Site { kind, path: joined, range: at, lists: Vec::new(), anchor: anchor_none, other: Vec::new() },
+                    site: Site {
+                        kind,
+                        path: joined,
+                        range: at,
+                        lists: Vec::new(),
+                        anchor: anchor_none,
+                        other: Vec::new(),
+                    },
                 });
                 self.sites.len() - 1
             }
@@ -158,11 +166,11 @@ impl Walker {
             K::NODE_LET_IN => {
                 let children: Vec<SyntaxNode> = node.children().collect();
                 for c in &children[..children.len().saturating_sub(1)] {
-                    if c.kind() == K::NODE_ATTRPATH_VALUE {
-                        if let Some(v) = c.children().nth(1) {
-                            let s = self.fresh();
-                            self.expr(&v, &[], s);
-                        }
+                    if c.kind() == K::NODE_ATTRPATH_VALUE
+                        && let Some(v) = c.children().nth(1)
+                    {
+                        let s = self.fresh();
+                        self.expr(&v, &[], s);
                     }
                 }
                 if let Some(body) = children.last() {
@@ -235,11 +243,9 @@ impl Walker {
                 _ => {}
             }
         }
-        if empty {
-            if let Target::Container { site_kind } = classify(path) {
-                let site = self.site(scope, site_kind, path, node.text_range());
-                site.anchor.get_or_insert(Anchor::Empty { attrset: node.text_range() });
-            }
+        if empty && let Target::Container { site_kind } = classify(path) {
+            let site = self.site(scope, site_kind, path, node.text_range());
+            site.anchor.get_or_insert(Anchor::Empty { attrset: node.text_range() });
         }
     }
 
@@ -316,9 +322,7 @@ impl Walker {
 
 /// Cache settings written as nix.conf lines inside `nix.extraOptions` (read-only).
 fn extra_options(value: &SyntaxNode, binding: TextRange) -> Vec<CacheList> {
-    let Some(string) = std::iter::once(value.clone())
-        .chain(value.descendants())
-        .find(|n| n.kind() == K::NODE_STRING)
+    let Some(string) = std::iter::once(value.clone()).chain(value.descendants()).find(|n| n.kind() == K::NODE_STRING)
     else {
         return Vec::new();
     };
@@ -328,12 +332,13 @@ fn extra_options(value: &SyntaxNode, binding: TextRange) -> Vec<CacheList> {
         for line in content.split_inclusive('\n') {
             let trimmed = line.trim_start();
             let lead = line.len() - trimmed.len();
-            if let Some((key, rest)) = trimmed.split_once('=') {
-                if let Some(kind) = ListKind::from_setting(key.trim()) {
-                    let rest_off = line_start + lead + key.len() + 1;
-                    let elements = elements_of_text(rest.trim_end(), rest_off);
-                    let end = line_start + line.trim_end().len();
-                    lists.push(CacheList {
+            if let Some((key, rest)) = trimmed.split_once('=')
+                && let Some(kind) = ListKind::from_setting(key.trim())
+            {
+                let rest_off = line_start + lead + key.len() + 1;
+                let elements = elements_of_text(rest.trim_end(), rest_off);
+                let end = line_start + line.trim_end().len();
+                lists.push(CacheList {
                         kind,
                         binding: syntax::range(line_start + lead, end.max(line_start + lead)),
                         value: ListValue::Refused {
@@ -344,7 +349,6 @@ fn extra_options(value: &SyntaxNode, binding: TextRange) -> Vec<CacheList> {
                             elements,
                         },
                     });
-                }
             }
             line_start += line.len();
         }
@@ -438,7 +442,7 @@ fn create_point(root: &SyntaxNode) -> (Result<CreatePoint, String>, bool) {
         };
         return (Ok(cp), false);
     }
-    let last_nix = inner.iter().filter(|(n, _, _)| n.first().map(String::as_str) == Some("nix")).last();
+    let last_nix = inner.iter().rfind(|(n, _, _)| n.first().map(String::as_str) == Some("nix"));
     let anchor = match last_nix {
         Some((_, _, b)) => Anchor::After { binding: b.text_range(), prefix: String::new() },
         None => after_last(&set),

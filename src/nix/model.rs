@@ -71,27 +71,16 @@ impl ListKind {
 
     /// Lists of public keys (as opposed to store URLs).
     pub fn is_keys(self) -> bool {
-        matches!(
-            self,
-            ListKind::TrustedPublicKeys
-                | ListKind::ExtraTrustedPublicKeys
-                | ListKind::BinaryCachePublicKeys
-        )
+        matches!(self, ListKind::TrustedPublicKeys | ListKind::ExtraTrustedPublicKeys | ListKind::BinaryCachePublicKeys)
     }
 
     /// Lists of caches Nix actually substitutes from (not merely "trusted" ones).
     pub fn is_substituters(self) -> bool {
-        matches!(
-            self,
-            ListKind::Substituters | ListKind::ExtraSubstituters | ListKind::BinaryCaches
-        )
+        matches!(self, ListKind::Substituters | ListKind::ExtraSubstituters | ListKind::BinaryCaches)
     }
 
     pub fn is_deprecated(self) -> bool {
-        matches!(
-            self,
-            ListKind::BinaryCaches | ListKind::BinaryCachePublicKeys | ListKind::TrustedBinaryCaches
-        )
+        matches!(self, ListKind::BinaryCaches | ListKind::BinaryCachePublicKeys | ListKind::TrustedBinaryCaches)
     }
 
     /// The key list that goes with a substituter list (and vice versa).

@@ -131,20 +131,22 @@ pub fn add(text: &str, req: &AddRequest) -> Result<Outcome, EditError> {
             None => choose_site(&cx)?,
         },
     };
-    if let Some(i) = target {
-        if sites[i].kind == SiteKind::ExtraOptions && !found.iter().any(|(_, _, e)| url_matches(e, &[want.clone()])) {
-            let l = sites[i].lists.first().map_or(sites[i].range, |l| l.binding);
-            return Err(EditError::Refused { line: cx.line(l), reason: refusal_text(&sites[i]) });
-        }
+    if let Some(i) = target
+        && sites[i].kind == SiteKind::ExtraOptions
+        && !found.iter().any(|(_, _, e)| url_matches(e, std::slice::from_ref(&want)))
+    {
+        let l = sites[i].lists.first().map_or(sites[i].range, |l| l.binding);
+        return Err(EditError::Refused { line: cx.line(l), reason: refusal_text(&sites[i]) });
     }
-    if target.is_none() {
-        if let Some(l) = sites.iter().filter(|s| s.kind == SiteKind::ExtraOptions).find_map(|s| s.list(ListKind::Substituters)) {
-            let line = cx.line(l.binding);
-            return Err(EditError::Refused {
+    if target.is_none()
+        && let Some(l) =
+            sites.iter().filter(|s| s.kind == SiteKind::ExtraOptions).find_map(|s| s.list(ListKind::Substituters))
+    {
+        let line = cx.line(l.binding);
+        return Err(EditError::Refused {
                 line,
                 reason: "`substituters` is set in nix.extraOptions text, which overrides nix.settings; move it to nix.settings.substituters first".into(),
             });
-        }
     }
 
     // The URL.
@@ -152,7 +154,11 @@ pub fn add(text: &str, req: &AddRequest) -> Result<Outcome, EditError> {
     let exact = found.iter().find(|(_, _, e)| url_matches(e, std::slice::from_ref(&want)));
     let subs_kind;
     if let Some((i, l, e)) = exact {
-        notes.push(Note { line: cx.line(e.range), warning: false, message: format!("{} is already in {}", req.url, l.kind.name()) });
+        notes.push(Note {
+            line: cx.line(e.range),
+            warning: false,
+            message: format!("{} is already in {}", req.url, l.kind.name()),
+        });
         subs_kind = Some(l.kind);
         let _ = i;
     } else if let Some((_, l, e)) = in_site.first() {
@@ -162,7 +168,11 @@ pub fn add(text: &str, req: &AddRequest) -> Result<Outcome, EditError> {
         if let Some(reason) = l.refusal() {
             return Err(EditError::Refused { line: cx.line(e.range), reason: reason.to_owned() });
         }
-        notes.push(Note { line: cx.line(e.range), warning: false, message: format!("replaced {old} with {new} (another route of the same cache)") });
+        notes.push(Note {
+            line: cx.line(e.range),
+            warning: false,
+            message: format!("replaced {old} with {new} (another route of the same cache)"),
+        });
         ops.push(Op::Replace { literal: lit, value: new });
         subs_kind = Some(l.kind);
     } else {
@@ -190,19 +200,26 @@ pub fn add(text: &str, req: &AddRequest) -> Result<Outcome, EditError> {
 
     // The key.
     let key_lists: Vec<&CacheList> = sites.iter().flat_map(|s| s.lists.iter()).filter(|l| l.kind.is_keys()).collect();
-    let key_present = key_lists.iter().flat_map(|l| l.elements()).find(|e| e.value.as_str().map(str::trim) == Some(req.key.trim()));
+    let key_present =
+        key_lists.iter().flat_map(|l| l.elements()).find(|e| e.value.as_str().map(str::trim) == Some(req.key.trim()));
     let name = keys::key_name(&req.key).unwrap_or_default();
     if let Some(e) = key_present {
         notes.push(Note { line: cx.line(e.range), warning: false, message: format!("key {name} is already trusted") });
     } else {
-        let site_keys: Vec<&CacheList> = site.map(|s| s.lists.iter().filter(|l| l.kind.is_keys()).collect()).unwrap_or_default();
-        let same_name = site_keys.iter().flat_map(|l| l.elements().iter().map(move |e| (*l, e))).find(|(_, e)| {
-            e.value.as_str().and_then(keys::key_name) == Some(name)
-        });
+        let site_keys: Vec<&CacheList> =
+            site.map(|s| s.lists.iter().filter(|l| l.kind.is_keys()).collect()).unwrap_or_default();
+        let same_name = site_keys
+            .iter()
+            .flat_map(|l| l.elements().iter().map(move |e| (*l, e)))
+            .find(|(_, e)| e.value.as_str().and_then(keys::key_name) == Some(name));
         let keys_list = site_keys.iter().find(|l| l.kind == subs_kind.partner()).or(site_keys.first());
         match (same_name, keys_list) {
             (Some((l, e)), _) if e.literal_range.is_some() && l.refusal().is_none() => {
-                notes.push(Note { line: cx.line(e.range), warning: true, message: format!("replaced a different key named {name} with the registry's key") });
+                notes.push(Note {
+                    line: cx.line(e.range),
+                    warning: true,
+                    message: format!("replaced a different key named {name} with the registry's key"),
+                });
                 ops.push(Op::Replace { literal: e.literal_range.unwrap_or(e.range), value: req.key.clone() });
             }
             (_, Some(l)) => ops.push(append_op(&cx, l, &req.key)?),
@@ -232,13 +249,16 @@ fn refusal_text(site: &Site) -> String {
 fn append_op(cx: &Ctx<'_>, l: &CacheList, value: &str) -> Result<Op, EditError> {
     match &l.value {
         ListValue::Literal { target, .. } => Ok(Op::Append { list: *target, value: value.to_owned() }),
-        ListValue::Refused { reason, .. } => Err(EditError::Refused { line: cx.line(l.binding), reason: reason.clone() }),
+        ListValue::Refused { reason, .. } => {
+            Err(EditError::Refused { line: cx.line(l.binding), reason: reason.clone() })
+        }
     }
 }
 
 /// The one editable site to add to, `None` to create one, or an error when ambiguous.
 fn choose_site(cx: &Ctx<'_>) -> Result<Option<usize>, EditError> {
-    let editable: Vec<(usize, &Site)> = cx.model.sites.iter().enumerate().filter(|(_, s)| s.kind != SiteKind::ExtraOptions).collect();
+    let editable: Vec<(usize, &Site)> =
+        cx.model.sites.iter().enumerate().filter(|(_, s)| s.kind != SiteKind::ExtraOptions).collect();
     let with_subs: Vec<&(usize, &Site)> = editable.iter().filter(|(_, s)| s.substituter_list().is_some()).collect();
     let pick = |c: Vec<&(usize, &Site)>| -> Result<Option<usize>, EditError> {
         match c.len() {
@@ -251,10 +271,10 @@ fn choose_site(cx: &Ctx<'_>) -> Result<Option<usize>, EditError> {
         return pick(with_subs);
     }
     let any: Vec<&(usize, &Site)> = editable.iter().filter(|(_, s)| s.anchor.is_some()).collect();
-    if any.is_empty() {
-        if let Some(r) = cx.model.refusals.first() {
-            return Err(EditError::Refused { line: cx.line(r.range), reason: r.reason.clone() });
-        }
+    if any.is_empty()
+        && let Some(r) = cx.model.refusals.first()
+    {
+        return Err(EditError::Refused { line: cx.line(r.range), reason: r.reason.clone() });
     }
     pick(any)
 }
@@ -281,7 +301,10 @@ pub fn remove(text: &str, req: &RemoveRequest) -> Result<Outcome, EditError> {
             if let Some(e) = l.conditional().iter().find(|e| hit(e)) {
                 return Err(EditError::Refused {
                     line: cx.line(e.range),
-                    reason: format!("{} is added conditionally (`++ …`); remove it by hand", e.value.as_str().unwrap_or_default()),
+                    reason: format!(
+                        "{} is added conditionally (`++ …`); remove it by hand",
+                        e.value.as_str().unwrap_or_default()
+                    ),
                 });
             }
             let hits: Vec<&Element> = l.elements().iter().filter(|e| hit(e)).collect();
@@ -293,14 +316,19 @@ pub fn remove(text: &str, req: &RemoveRequest) -> Result<Outcome, EditError> {
             }
             for e in &hits {
                 let shown = e.value.as_str().map(keys::redacted).unwrap_or_default();
-                notes.push(Note { line: cx.line(e.range), warning: false, message: format!("removed {shown} from {}", l.kind.name()) });
+                notes.push(Note {
+                    line: cx.line(e.range),
+                    warning: false,
+                    message: format!("removed {shown} from {}", l.kind.name()),
+                });
             }
             let ListValue::Literal { target, .. } = &l.value else { continue };
             let op = if hits.len() == l.elements().len() && edit::clearable(&cx.root, *target) {
                 Op::Clear { list: *target, elements: hits.iter().map(|e| e.range).collect() }
             } else {
                 // Elements of a let-bound list shared by two options are removed once.
-                let fresh: Vec<Op> = hits.iter().map(|e| Op::Remove { element: e.range }).filter(|o| !ops.contains(o)).collect();
+                let fresh: Vec<Op> =
+                    hits.iter().map(|e| Op::Remove { element: e.range }).filter(|o| !ops.contains(o)).collect();
                 ops.extend(fresh);
                 continue;
             };

@@ -82,10 +82,9 @@ fn resolve(node: &SyntaxNode, depth: usize, wrapper: Option<String>, via_let: Op
                 })
                 .unwrap_or_default(),
         },
-        K::NODE_SELECT => refused(format!(
-            "the list comes from `{}`; cachectl cannot edit a value defined elsewhere",
-            node.text()
-        )),
+        K::NODE_SELECT => {
+            refused(format!("the list comes from `{}`; cachectl cannot edit a value defined elsewhere", node.text()))
+        }
         K::NODE_IF_ELSE => refused("the list is chosen by `if … then … else`; edit it by hand".into()),
         _ => refused("the value is not a literal list; cachectl cannot edit it safely".into()),
     }
@@ -108,7 +107,12 @@ fn concat(node: &SyntaxNode, depth: usize, wrapper: Option<String>, via_let: Opt
             dynamic = true;
             conditional.extend(op.descendants().filter(|n| n.kind() == K::NODE_STRING).filter_map(|n| {
                 let value = literal::read_string(&n)?;
-                Some(Element { value: ElemValue::Str(value), range: n.text_range(), literal_range: Some(n.text_range()), comment: None })
+                Some(Element {
+                    value: ElemValue::Str(value),
+                    range: n.text_range(),
+                    literal_range: Some(n.text_range()),
+                    comment: None,
+                })
             }));
         }
     }
@@ -120,9 +124,8 @@ fn concat(node: &SyntaxNode, depth: usize, wrapper: Option<String>, via_let: Opt
 }
 
 fn flatten_concat(node: &SyntaxNode, out: &mut Vec<SyntaxNode>) {
-    let is_concat = |n: &SyntaxNode| {
-        n.kind() == K::NODE_BIN_OP && n.children_with_tokens().any(|e| e.kind() == K::TOKEN_CONCAT)
-    };
+    let is_concat =
+        |n: &SyntaxNode| n.kind() == K::NODE_BIN_OP && n.children_with_tokens().any(|e| e.kind() == K::TOKEN_CONCAT);
     if is_concat(node) {
         for c in node.children() {
             flatten_concat(&c, out);
@@ -146,7 +149,9 @@ fn let_binding(from: &SyntaxNode, name: &str) -> Option<SyntaxNode> {
         for b in anc.children().filter(|c| c.kind() == K::NODE_ATTRPATH_VALUE) {
             let mut ch = b.children();
             let (Some(path), Some(value)) = (ch.next(), ch.next()) else { continue };
-            if attr_names(&path).is_some_and(|n| n.len() == 1 && n[0] == name) && !value.text_range().contains_range(from.text_range()) {
+            if attr_names(&path).is_some_and(|n| n.len() == 1 && n[0] == name)
+                && !value.text_range().contains_range(from.text_range())
+            {
                 return Some(value);
             }
         }

@@ -31,10 +31,9 @@ fn describe(err: &rnix::ParseError, len: usize) -> (usize, String) {
     match err {
         E::Unexpected(r) => (at(r), "syntax error: unexpected input".into()),
         E::UnexpectedExtra(r) => (at(r), "syntax error: unexpected text after the expression".into()),
-        E::UnexpectedWanted(got, r, wanted) => (
-            at(r),
-            format!("syntax error: unexpected {}, expected {}", kind_name(*got), wanted_list(wanted)),
-        ),
+        E::UnexpectedWanted(got, r, wanted) => {
+            (at(r), format!("syntax error: unexpected {}, expected {}", kind_name(*got), wanted_list(wanted)))
+        }
         E::UnexpectedDoubleBind(r) => (at(r), "syntax error: pattern bound twice".into()),
         E::UnexpectedEOF => (len, "syntax error: unexpected end of file".into()),
         E::UnexpectedEOFWanted(wanted) => {
@@ -196,9 +195,7 @@ pub fn comment_end(t: &SyntaxToken) -> usize {
 
 /// The whitespace token right before a node, if any.
 pub fn ws_before(node: &SyntaxNode) -> Option<SyntaxToken> {
-    node.first_token()
-        .and_then(|t| t.prev_token())
-        .filter(|t| t.kind() == SyntaxKind::TOKEN_WHITESPACE)
+    node.first_token().and_then(|t| t.prev_token()).filter(|t| t.kind() == SyntaxKind::TOKEN_WHITESPACE)
 }
 
 /// Children that are nodes or tokens, skipping trivia.

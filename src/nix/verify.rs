@@ -11,13 +11,30 @@ use super::model::*;
 /// A logical edit, independent of layout.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
-    Append { list: TextRange, value: String },
-    Replace { literal: TextRange, value: String },
-    Remove { element: TextRange },
+    Append {
+        list: TextRange,
+        value: String,
+    },
+    Replace {
+        literal: TextRange,
+        value: String,
+    },
+    Remove {
+        element: TextRange,
+    },
     /// Remove these elements, which are all of the list: the list becomes `[ ]`.
-    Clear { list: TextRange, elements: Vec<TextRange> },
-    CreateLists { site: usize, lists: Vec<(ListKind, Vec<String>)> },
-    CreateBlock { point: CreatePoint, lists: Vec<(ListKind, Vec<String>)> },
+    Clear {
+        list: TextRange,
+        elements: Vec<TextRange>,
+    },
+    CreateLists {
+        site: usize,
+        lists: Vec<(ListKind, Vec<String>)>,
+    },
+    CreateBlock {
+        point: CreatePoint,
+        lists: Vec<(ListKind, Vec<String>)>,
+    },
 }
 
 /// One list as the evaluator would see it: where, which option, wrapper, values.
@@ -55,10 +72,10 @@ pub fn intended(model: &FileModel, ops: &[Op]) -> FileModel {
         match op {
             Op::Append { list, value } => {
                 for l in m.sites.iter_mut().flat_map(|s| s.lists.iter_mut()) {
-                    if let ListValue::Literal { target, elements, .. } = &mut l.value {
-                        if target == list {
-                            elements.push(new_element(value));
-                        }
+                    if let ListValue::Literal { target, elements, .. } = &mut l.value
+                        && target == list
+                    {
+                        elements.push(new_element(value));
                     }
                 }
             }
@@ -81,10 +98,10 @@ pub fn intended(model: &FileModel, ops: &[Op]) -> FileModel {
             }
             Op::Clear { list, elements: gone } => {
                 for l in m.sites.iter_mut().flat_map(|s| s.lists.iter_mut()) {
-                    if let ListValue::Literal { target, elements, .. } = &mut l.value {
-                        if target == list {
-                            elements.retain(|e| !gone.contains(&e.range));
-                        }
+                    if let ListValue::Literal { target, elements, .. } = &mut l.value
+                        && target == list
+                    {
+                        elements.retain(|e| !gone.contains(&e.range));
                     }
                 }
             }
