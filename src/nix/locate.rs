@@ -26,7 +26,7 @@ pub fn locate_root(root: &SyntaxNode) -> FileModel {
     if let Some(expr) = root.children().next() {
         w.expr(&expr, &[], 0);
     }
-    let (create, is_flake) = create_point(root);
+    let (create, is_flake) = super::create::create_point(root);
     let mut sites: Vec<Site> = w.sites.into_iter().map(|b| b.site).collect();
     sites.sort_by_key(|s| s.range.start());
     FileModel { sites, refusals: w.refusals, create, is_flake }
@@ -355,103 +355,4 @@ fn extra_options(value: &SyntaxNode, binding: TextRange) -> Vec<CacheList> {
     }
     let _ = binding;
     lists
-}
-
-/// The module's top-level attribute set, looking through `{ … }:`, `let`, `with`, parens.
-fn module_body(root: &SyntaxNode) -> Option<SyntaxNode> {
-    let mut n = root.children().next()?;
-    loop {
-        match n.kind() {
-            K::NODE_LAMBDA | K::NODE_LET_IN | K::NODE_WITH | K::NODE_PAREN | K::NODE_ASSERT => {
-                n = n.children().last()?;
-            }
-            K::NODE_ATTR_SET => return Some(n),
-            _ => return None,
-        }
-    }
-}
-
-fn bindings(set: &SyntaxNode) -> impl Iterator<Item = (Vec<String>, SyntaxNode, SyntaxNode)> {
-    set.children().filter(|c| c.kind() == K::NODE_ATTRPATH_VALUE).filter_map(|b| {
-        let mut ch = b.children();
-        let names = attr_names(&ch.next()?)?;
-        let value = ch.next()?;
-        Some((names, value, b))
-    })
-}
-
-fn after_last(set: &SyntaxNode) -> Anchor {
-    match set.children().filter(|c| matches!(c.kind(), K::NODE_ATTRPATH_VALUE | K::NODE_INHERIT)).last() {
-        Some(b) => Anchor::After { binding: b.text_range(), prefix: String::new() },
-        None => Anchor::Empty { attrset: set.text_range() },
-    }
-}
-
-fn line_of(root: &SyntaxNode, r: TextRange) -> usize {
-    let text = root.text().to_string();
-    text.get(..syntax::start(r)).map_or(1, |t| t.matches('\n').count() + 1)
-}
-
-/// Where a new block goes when the file has no site yet.
-fn create_point(root: &SyntaxNode) -> (Result<CreatePoint, String>, bool) {
-    let Some(body) = module_body(root) else {
-        return (Err("the file's top level is not an attribute set or a module function".into()), false);
-    };
-    let top: Vec<_> = bindings(&body).collect();
-    let first = |name: &str| top.iter().find(|(n, _, _)| n.first().map(String::as_str) == Some(name));
-    if first("outputs").is_some() {
-        let cp = CreatePoint {
-            anchor: after_last(&body),
-            write_path: "nixConfig".into(),
-            site_path: "nixConfig".into(),
-            kind: SiteKind::FlakeConfig,
-        };
-        return (Ok(cp), true);
-    }
-    let (set, base) = match first("config") {
-        Some((names, value, b)) if names.len() == 1 => {
-            if value.kind() != K::NODE_ATTR_SET {
-                let line = line_of(root, b.text_range());
-                return (
-                    Err(format!(
-                        "the module's `config` (line {line}) is not a plain attribute set; add `nix.settings` inside it by hand, then use cachectl"
-                    )),
-                    false,
-                );
-            }
-            (value.clone(), "config.")
-        }
-        _ => (body, ""),
-    };
-    let inner: Vec<_> = bindings(&set).collect();
-    if let Some((_, value, b)) = inner.iter().find(|(n, _, _)| n.len() == 1 && n[0] == "nix") {
-        if value.kind() != K::NODE_ATTR_SET {
-            return (
-                Err(format!(
-                    "`nix` is set with an expression, not an attribute set (line {}); add `nix.settings` there by hand",
-                    line_of(root, b.text_range())
-                )),
-                false,
-            );
-        }
-        let cp = CreatePoint {
-            anchor: after_last(value),
-            write_path: "settings".into(),
-            site_path: format!("{base}nix.settings"),
-            kind: SiteKind::Settings,
-        };
-        return (Ok(cp), false);
-    }
-    let last_nix = inner.iter().rfind(|(n, _, _)| n.first().map(String::as_str) == Some("nix"));
-    let anchor = match last_nix {
-        Some((_, _, b)) => Anchor::After { binding: b.text_range(), prefix: String::new() },
-        None => after_last(&set),
-    };
-    let cp = CreatePoint {
-        anchor,
-        write_path: "nix.settings".into(),
-        site_path: format!("{base}nix.settings"),
-        kind: SiteKind::Settings,
-    };
-    (Ok(cp), false)
 }

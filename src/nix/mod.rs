@@ -1,5 +1,6 @@
 //! The pure core: parse Nix text, locate cache lists, plan and verify edits. No I/O here.
 
+pub mod create;
 pub mod edit;
 pub mod literal;
 pub mod locate;
