@@ -1,12 +1,120 @@
-//! `cachectl check`: offline lint (and `--online` cache checks).
+//! `cachectl check [FILES…]`: lint cache settings offline (and, with `--online`, check the
+//! caches themselves).
+//!
+//! The files of one run are linted together, as NixOS merges them. Each finding is one
+//! line, `path:line:col: level[code]: message`, on stdout; a summary goes to stderr when
+//! there are findings. `--json` prints one `{"diagnostics": […], "caches": […]}` document.
+//! Exit status: 0 clean or only warnings/infos, 1 errors (or warnings with
+//! `--deny-warnings`), 2 usage or I/O errors. A file that does not parse is a finding.
 
 use std::io::Write;
+use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
+use cachectl::keys::PublicKey;
+use cachectl::lint::{self, CacheEntry, Report, Severity};
 
-use super::ExitStatus;
+use super::{ExitStatus, Setup};
 use crate::cli::{CheckArgs, Cli};
 
-pub fn run(_cli: &Cli, _args: &CheckArgs, _out: &mut dyn Write) -> Result<ExitStatus> {
-    bail!("check is not implemented yet")
+pub fn run(cli: &Cli, args: &CheckArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+    if !args.online && !args.probe.is_empty() {
+        bail!("--probe needs --online");
+    }
+    let setup = Setup::load(cli)?;
+    let paths = if args.files.is_empty() { vec![setup.nix_file(cli)?] } else { dedup(&args.files) };
+    let mut files = Vec::with_capacity(paths.len());
+    for path in &paths {
+        if path.is_dir() {
+            bail!("{} is a directory, not a Nix file", path.display());
+        }
+        let text = crate::fsio::read(path)?;
+        files.push((super::setup::display(path), text));
+    }
+    let report = lint::check(&files, &setup.registry);
+    let mut status = status_of(&report, args.deny_warnings);
+    if cli.json {
+        super::write_json(out, &serde_json::to_value(&report).context("cannot serialise the report")?)?;
+    } else {
+        for d in &report.diagnostics {
+            writeln!(out, "{d}")?;
+        }
+        if !report.diagnostics.is_empty() {
+            out.flush()?;
+            eprintln!("{}", summary(&report, files.len()));
+        }
+    }
+    if args.online {
+        let online_status = online(args, &report.caches, &report.trusted_keys, out)?;
+        status = worst(status, online_status);
+    }
+    Ok(status)
+}
+
+/// The single entry point for `check --online`: probe every substituter in `caches` and
+/// verify signatures with `trusted` (the run's valid keys, cache.nixos.org's included when
+/// NixOS adds it). The lint report has already been printed. To be wired to `crate::net`.
+fn online(
+    _args: &CheckArgs,
+    _caches: &[CacheEntry],
+    _trusted: &[PublicKey],
+    _out: &mut dyn Write,
+) -> Result<ExitStatus> {
+    bail!("--online is not wired yet")
+}
+
+/// The same file given twice (as pre-commit may) is read once, so it does not duplicate itself.
+fn dedup(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut out = Vec::new();
+    for p in paths {
+        let id = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+        if !seen.contains(&id) {
+            seen.push(id);
+            out.push(p.clone());
+        }
+    }
+    out
+}
+
+fn status_of(report: &Report, deny_warnings: bool) -> ExitStatus {
+    let errors = report.count(Severity::Error);
+    let warnings = report.count(Severity::Warning);
+    if errors > 0 || (deny_warnings && warnings > 0) { ExitStatus::Failure } else { ExitStatus::Success }
+}
+
+fn worst(a: ExitStatus, b: ExitStatus) -> ExitStatus {
+    let rank = |s| match s {
+        ExitStatus::Success => 0,
+        ExitStatus::Failure => 1,
+        ExitStatus::Error => 2,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+/// `cachectl: 2 files checked: 1 error, 3 warnings, 1 info`.
+fn summary(report: &Report, files: usize) -> String {
+    let n = |count: usize, word: &str| format!("{count} {word}{}", if count == 1 { "" } else { "s" });
+    let parts: Vec<String> = [(Severity::Error, "error"), (Severity::Warning, "warning"), (Severity::Info, "info")]
+        .into_iter()
+        .filter_map(|(s, word)| Some(report.count(s)).filter(|&c| c > 0).map(|c| n(c, word)))
+        .collect();
+    format!("cachectl: {} checked: {}", n(files, "file"), parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_counts_each_level() {
+        let files = vec![(
+            "a.nix".to_owned(),
+            "{ nix.settings.substituters = [ \"http://x.org\" \"nope\" ]; nix.binaryCaches = [ ]; }".to_owned(),
+        )];
+        let report = lint::check(&files, &cachectl::registry::Registry::builtin());
+        assert_eq!(summary(&report, 1), "cachectl: 1 file checked: 1 error, 3 warnings");
+        assert_eq!(status_of(&report, false), ExitStatus::Failure);
+        assert_eq!(worst(ExitStatus::Failure, ExitStatus::Error), ExitStatus::Error);
+    }
 }

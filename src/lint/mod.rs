@@ -1,1 +1,271 @@
 //! Offline lint rules for cache settings (`cachectl check`).
+//!
+//! Pure: no I/O and no printing. [`check`] takes the files of one run (display path and
+//! text), locates their cache lists, and runs every rule over all of them together,
+//! because NixOS concatenates the lists of all modules: a host file's substituter is
+//! paired with base.nix's key, and a URL listed in two files is a duplicate.
+//!
+//! Each rule lives in its own file with its stable code, a one-line summary and the text
+//! `cachectl explain CODE` prints. No message ever contains a secret key: values are shown
+//! through [`context::show`], which redacts anything that decodes to 64 bytes.
+
+mod context;
+
+mod deprecated_option;
+mod duplicate;
+mod flake_untrusted;
+mod insecure_http;
+mod invalid_key;
+mod invalid_url;
+mod key_mismatch;
+mod mk_default;
+mod mk_force;
+mod no_fallback;
+mod no_trusted_key;
+mod not_checked;
+mod secret_key;
+mod syntax_error;
+mod unused_key;
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::keys::PublicKey;
+use crate::registry::Registry;
+
+use context::{Context, SourceFile};
+
+/// How serious a finding is. Only errors fail `check` (warnings too with `--deny-warnings`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One finding, positioned at 1-based line and column (in characters).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// `path:line:col: level[code]: message`, the one-line text form.
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}[{}]: {}", self.file, self.line, self.column, self.severity, self.code, self.message)
+    }
+}
+
+/// A substituter Nix will use, with the key name it pairs with (for `--online` and JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CacheEntry {
+    /// The URL as written, store parameters included.
+    pub url: String,
+    pub file: String,
+    pub line: usize,
+    /// The name of a trusted key that plausibly signs this cache, if any.
+    pub key: Option<String>,
+}
+
+/// Everything `check` found. Serialises to `{"diagnostics": […], "caches": […]}`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    pub caches: Vec<CacheEntry>,
+    /// The valid public keys of all files (one per name), plus cache.nixos.org's key when
+    /// NixOS or Nix adds it by default: what `check --online` verifies signatures with.
+    #[serde(skip)]
+    pub trusted_keys: Vec<PublicKey>,
+}
+
+impl Report {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+    }
+}
+
+/// A lint rule's identity and documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// Stable kebab-case code, shown as `level[code]`.
+    pub code: &'static str,
+    pub severity: Severity,
+    /// One line, for `cachectl explain` without a code.
+    pub summary: &'static str,
+    /// What it means, why it matters and how to fix it (`cachectl explain CODE`).
+    pub doc: &'static str,
+}
+
+/// Every rule, in the order `cachectl explain` lists them.
+pub const RULES: &[Rule] = &[
+    syntax_error::RULE,
+    invalid_key::RULE,
+    secret_key::RULE,
+    key_mismatch::RULE,
+    invalid_url::RULE,
+    no_trusted_key::RULE,
+    unused_key::RULE,
+    duplicate::RULE,
+    insecure_http::RULE,
+    no_fallback::RULE,
+    deprecated_option::RULE,
+    mk_default::RULE,
+    mk_force::RULE,
+    flake_untrusted::RULE,
+    not_checked::RULE,
+];
+
+/// The rule with this code, if any.
+pub fn rule(code: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.code == code)
+}
+
+type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
+
+/// The checks, run in this order; findings are then sorted by file and position.
+const CHECKS: &[Check] = &[
+    syntax_error::check,
+    secret_key::check,
+    invalid_key::check,
+    key_mismatch::check,
+    invalid_url::check,
+    no_trusted_key::check,
+    unused_key::check,
+    duplicate::check,
+    insecure_http::check,
+    no_fallback::check,
+    deprecated_option::check,
+    mk_default::check,
+    mk_force::check,
+    flake_untrusted::check,
+    not_checked::check,
+];
+
+/// Lints the files of one run together. `files` holds (display path, text) pairs.
+pub fn check(files: &[(String, String)], registry: &Registry) -> Report {
+    let sources: Vec<SourceFile<'_>> = files.iter().map(|(p, t)| SourceFile::new(p, t)).collect();
+    let cx = Context::new(&sources, registry);
+    let mut diagnostics = Vec::new();
+    for check in CHECKS {
+        check(&cx, &mut diagnostics);
+    }
+    let order = |d: &Diagnostic| files.iter().position(|(p, _)| *p == d.file).unwrap_or(usize::MAX);
+    diagnostics.sort_by_key(|d| (order(d), d.line, d.column));
+    Report { diagnostics, caches: cx.caches(), trusted_keys: cx.trusted_keys() }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+
+    /// The text lines of `code`'s findings for these (path, text) files.
+    pub fn lint(files: &[(&str, &str)], code: &str) -> Vec<String> {
+        assert!(rule(code).is_some(), "unknown code {code}");
+        let owned: Vec<(String, String)> = files.iter().map(|(p, t)| ((*p).to_owned(), (*t).to_owned())).collect();
+        check(&owned, &Registry::builtin())
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == code)
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    /// Findings of `code` in one file named `m.nix`.
+    pub fn lint1(text: &str, code: &str) -> Vec<String> {
+        lint(&[("m.nix", text)], code)
+    }
+
+    /// Every finding for these files, as text lines.
+    pub fn all(files: &[(&str, &str)]) -> Vec<String> {
+        let owned: Vec<(String, String)> = files.iter().map(|(p, t)| ((*p).to_owned(), (*t).to_owned())).collect();
+        check(&owned, &Registry::builtin()).diagnostics.iter().map(ToString::to_string).collect()
+    }
+
+    pub const NIXOS_KEY: &str = "cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=";
+    pub const MAG_KEY: &str = "magnolia.cache:7MVdzDOzQsVItEh+ewmU4Ga8TOke40asmXY1p9nQhC0=";
+    pub const NC_KEY: &str = "nix-community.cachix.org-1:mB9FSh9qf2dCimDSUo8Zy7bkq5CX+/rkCWyvRCYg3Fs=";
+
+    /// A module setting `nix.settings` to these substituters and keys, plus `extra` lines.
+    pub fn module(subs: &[&str], keys: &[&str], extra: &str) -> String {
+        let q = |v: &[&str]| v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(" ");
+        format!(
+            "{{ ... }}:\n{{\n  nix.settings = {{\n    substituters = [ {} ];\n    trusted-public-keys = [ {} ];\n{extra}  }};\n}}\n",
+            q(subs),
+            q(keys)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_kebab_case_and_documented() {
+        for (i, r) in RULES.iter().enumerate() {
+            assert!(r.code.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", r.code);
+            assert!(RULES.iter().skip(i + 1).all(|o| o.code != r.code), "duplicate {}", r.code);
+            assert!(!r.summary.is_empty() && !r.summary.ends_with('.'), "{}", r.code);
+            assert!(r.doc.len() > 100, "{} needs a real explanation", r.code);
+        }
+        assert_eq!(RULES.len(), CHECKS.len());
+    }
+
+    #[test]
+    fn a_file_without_cache_options_has_no_findings() {
+        let text = "{ pkgs, ... }: { environment.systemPackages = [ pkgs.git ]; nix.gc.automatic = true; }";
+        assert_eq!(all(&[("a.nix", text)]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_clean_configuration_has_no_findings() {
+        let base = module(&["https://cache.nixos.org/"], &[NIXOS_KEY], "");
+        let host = module(&["http://magnolia:5000"], &[MAG_KEY], "    connect-timeout = 5;\n    fallback = true;\n");
+        assert_eq!(all(&[("base.nix", &base), ("host.nix", &host)]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn report_lists_caches_with_paired_keys_and_serialises_exactly() {
+        let base = module(&["https://cache.nixos.org/", "https://nix-community.cachix.org"], &[NC_KEY], "");
+        let files = vec![("base.nix".to_owned(), base)];
+        let report = check(&files, &Registry::builtin());
+        let json = serde_json::to_value(&report).expect("serialises");
+        expect_test::expect![[r#"{"caches":[{"file":"base.nix","key":"cache.nixos.org-1","line":4,"url":"https://cache.nixos.org/"},{"file":"base.nix","key":"nix-community.cachix.org-1","line":4,"url":"https://nix-community.cachix.org"}],"diagnostics":[]}"#]]
+        .assert_eq(&json.to_string());
+        let names: Vec<&str> = report.trusted_keys.iter().map(|k| k.name.as_str()).collect();
+        assert_eq!(names, ["nix-community.cachix.org-1", "cache.nixos.org-1"]);
+    }
+
+    #[test]
+    fn diagnostics_serialise_with_the_documented_field_names() {
+        let files = vec![("a.nix".to_owned(), "{ a = ; }".to_owned())];
+        let report = check(&files, &Registry::builtin());
+        let json = serde_json::to_value(&report.diagnostics).expect("serialises");
+        expect_test::expect![[r#"[{"code":"syntax-error","column":7,"file":"a.nix","line":1,"message":"syntax error: unexpected `;`, expected one of `(`, rec, `{`, `[`, a string, an identifier","severity":"error"}]"#]]
+        .assert_eq(&json.to_string());
+    }
+}

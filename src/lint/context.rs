@@ -1,0 +1,329 @@
+//! The run as the rules see it: every file's model, every list element of every file, and
+//! the cross-file facts (which key pairs with which substituter, what NixOS adds itself).
+
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+use super::{CacheEntry, Diagnostic, Rule};
+use crate::keys::{self, PublicKey};
+use crate::nix::model::{CacheList, ElemValue, Element, FileModel, ListKind, Site, SiteKind};
+use crate::nix::syntax::LineIndex;
+use crate::nix::{self, SyntaxError};
+use crate::registry::Registry;
+use crate::store_url::StoreUrl;
+
+/// The key NixOS (and Nix's built-in default) always trusts.
+pub const NIXOS_KEY_NAME: &str = "cache.nixos.org-1";
+
+/// One input file, parsed and located.
+pub struct SourceFile<'a> {
+    pub path: &'a str,
+    pub text: &'a str,
+    pub index: LineIndex,
+    pub model: Result<FileModel, SyntaxError>,
+}
+
+impl<'a> SourceFile<'a> {
+    pub fn new(path: &'a str, text: &'a str) -> SourceFile<'a> {
+        SourceFile { path, text, index: LineIndex::new(text), model: nix::locate(text) }
+    }
+}
+
+/// Which merged configuration a list belongs to. The modules of a run are merged into one
+/// configuration per root: `nix.settings` and `config.nix.settings` share the root ``,
+/// while `specialisation.x.configuration.nix.settings` has its own (which inherits the
+/// parent's). Each flake's `nixConfig` and each `extraOptions` text stand alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Domain<'a> {
+    Modules(&'a str),
+    Flake(usize),
+    NixConf(usize),
+}
+
+impl Domain<'_> {
+    pub fn is_modules(self) -> bool {
+        matches!(self, Domain::Modules(_))
+    }
+}
+
+/// The domain of a site of file `file`.
+pub fn site_domain(file: usize, site: &Site) -> Domain<'_> {
+    match site.kind {
+        SiteKind::Settings | SiteKind::Legacy => {
+            let p = site.path.as_str();
+            let p = p.strip_suffix("nix.settings").or_else(|| p.strip_suffix("nix")).unwrap_or(p);
+            Domain::Modules(if p == "config." { "" } else { p })
+        }
+        SiteKind::FlakeConfig => Domain::Flake(file),
+        SiteKind::ExtraOptions => Domain::NixConf(file),
+    }
+}
+
+/// One cache list of one site of one file.
+#[derive(Clone, Copy)]
+pub struct ListRef<'a> {
+    pub file: usize,
+    pub site: &'a Site,
+    pub list: &'a CacheList,
+}
+
+impl<'a> ListRef<'a> {
+    pub fn domain(&self) -> Domain<'a> {
+        site_domain(self.file, self.site)
+    }
+
+    /// Substituters, extra-substituters, trusted-substituters and their old names.
+    pub fn is_store_urls(&self) -> bool {
+        !self.list.kind.is_keys()
+    }
+
+    /// Lists Nix actually substitutes from (not trusted-substituters).
+    pub fn is_substituters(&self) -> bool {
+        self.list.kind.is_substituters()
+    }
+
+    pub fn is_keys(&self) -> bool {
+        self.list.kind.is_keys()
+    }
+
+    /// The option as a user would write it, e.g. `nix.settings.substituters`.
+    pub fn option(&self) -> String {
+        format!("{}.{}", self.site.path, self.list.kind.name())
+    }
+}
+
+/// One element of a cache list.
+#[derive(Clone, Copy)]
+pub struct Item<'a> {
+    pub at: ListRef<'a>,
+    pub elem: &'a Element,
+    /// Added by a computed operand (`++ lib.optional c "…"`): present only sometimes.
+    pub conditional: bool,
+}
+
+impl<'a> Item<'a> {
+    /// The string value, if the element is a plain string.
+    pub fn value(&self) -> Option<&'a str> {
+        match &self.elem.value {
+            ElemValue::Str(s) => Some(s.as_str()),
+            ElemValue::Opaque(_) => None,
+        }
+    }
+
+    /// A plain string value that is not a secret key.
+    pub fn public_value(&self) -> Option<&'a str> {
+        self.value().filter(|v| !is_secret(v))
+    }
+
+    /// The name of a key element that is not secret.
+    pub fn key_name(&self) -> Option<&'a str> {
+        self.public_value().and_then(keys::key_name)
+    }
+
+    pub fn offset(&self) -> usize {
+        usize::from(self.elem.range.start())
+    }
+}
+
+/// The run: files, their elements in order, and the registry.
+pub struct Context<'a> {
+    pub files: &'a [SourceFile<'a>],
+    pub registry: &'a Registry,
+    pub lists: Vec<ListRef<'a>>,
+    pub items: Vec<Item<'a>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(files: &'a [SourceFile<'a>], registry: &'a Registry) -> Context<'a> {
+        let mut lists = Vec::new();
+        let mut items = Vec::new();
+        for (file, f) in files.iter().enumerate() {
+            let Ok(model) = &f.model else { continue };
+            for site in &model.sites {
+                for list in &site.lists {
+                    let at = ListRef { file, site, list };
+                    lists.push(at);
+                    items.extend(list.elements().iter().map(|elem| Item { at, elem, conditional: false }));
+                    items.extend(list.conditional().iter().map(|elem| Item { at, elem, conditional: true }));
+                }
+            }
+        }
+        Context { files, registry, lists, items }
+    }
+
+    pub fn models(&self) -> impl Iterator<Item = (usize, &'a FileModel)> + '_ {
+        self.files.iter().enumerate().filter_map(|(i, f)| f.model.as_ref().ok().map(|m| (i, m)))
+    }
+
+    pub fn store_urls(&self) -> impl Iterator<Item = &Item<'a>> + '_ {
+        self.items.iter().filter(|i| i.at.is_store_urls())
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &Item<'a>> + '_ {
+        self.items.iter().filter(|i| i.at.is_keys())
+    }
+
+    /// A finding at byte `offset` of file `file`.
+    pub fn diag(&self, file: usize, offset: usize, rule: &Rule, message: String) -> Diagnostic {
+        let (path, (line, column)) = match self.files.get(file) {
+            Some(f) => (f.path, f.index.line_col(f.text, offset)),
+            None => ("", (1, 1)),
+        };
+        Diagnostic { file: path.to_owned(), line, column, severity: rule.severity, code: rule.code, message }
+    }
+
+    /// A finding at the start of an element.
+    pub fn at_item(&self, item: &Item<'_>, rule: &Rule, message: String) -> Diagnostic {
+        self.diag(item.at.file, item.offset(), rule, message)
+    }
+
+    /// A finding at the start of a list's binding (`substituters = …`).
+    pub fn at_list(&self, at: &ListRef<'_>, rule: &Rule, message: String) -> Diagnostic {
+        self.diag(at.file, usize::from(at.list.binding.start()), rule, message)
+    }
+
+    /// `path:line:col` of an element, for "already listed at …".
+    pub fn position(&self, item: &Item<'_>) -> String {
+        let d = self.diag(item.at.file, item.offset(), &super::syntax_error::RULE, String::new());
+        format!("{}:{}:{}", d.file, d.line, d.column)
+    }
+
+    /// True when cache.nixos.org's key is trusted without being listed: NixOS adds it to
+    /// `trusted-public-keys`, and Nix has it built in, unless a module forces the list.
+    pub fn nixos_key_is_implicit(&self) -> bool {
+        !self.lists.iter().any(|l| l.is_keys() && l.domain().is_modules() && l.list.wrapper() == Some("mkForce"))
+    }
+
+    /// The name of a key in this run that plausibly signs `url`, or cache.nixos.org's
+    /// default key for cache.nixos.org.
+    pub fn key_for(&self, url: &str) -> Option<&'a str> {
+        if let Some(name) = self.keys().filter_map(Item::key_name).find(|n| self.registry.pairs(url, n)) {
+            return Some(name);
+        }
+        (self.nixos_key_is_implicit() && self.registry.pairs(url, NIXOS_KEY_NAME)).then_some(NIXOS_KEY_NAME)
+    }
+
+    /// True when some store URL of this run plausibly pairs with the key `name`.
+    pub fn key_is_used(&self, name: &str) -> bool {
+        self.store_urls().filter_map(Item::public_value).any(|u| self.registry.pairs(&pairing_url(u), name))
+    }
+
+    /// Every substituter Nix uses, with its paired key.
+    pub fn caches(&self) -> Vec<CacheEntry> {
+        self.items
+            .iter()
+            .filter(|i| i.at.is_substituters())
+            .filter_map(|i| {
+                let url = i.public_value()?;
+                let d = self.diag(i.at.file, i.offset(), &super::syntax_error::RULE, String::new());
+                Some(CacheEntry {
+                    url: url.to_owned(),
+                    file: d.file,
+                    line: d.line,
+                    key: self.key_for(url).map(str::to_owned),
+                })
+            })
+            .collect()
+    }
+
+    /// Valid public keys, first per name, plus cache.nixos.org's when it is implicit.
+    pub fn trusted_keys(&self) -> Vec<PublicKey> {
+        let mut out: Vec<PublicKey> = Vec::new();
+        for k in self.keys().filter_map(Item::public_value).filter_map(|v| PublicKey::parse(v).ok()) {
+            if !out.iter().any(|o| o.name == k.name) {
+                out.push(k);
+            }
+        }
+        if self.nixos_key_is_implicit() && !out.iter().any(|o| o.name == NIXOS_KEY_NAME) {
+            let published = self.registry.by_key_name(NIXOS_KEY_NAME).map(|c| c.key.as_str());
+            if let Some(k) = published.and_then(|k| PublicKey::parse(k).ok()) {
+                out.push(k);
+            }
+        }
+        out
+    }
+}
+
+/// The URL to pair keys with: as written, or with `https://` when the scheme is missing,
+/// so a scheme-less URL (an `invalid-url` error) does not also make its key "unused".
+fn pairing_url(v: &str) -> std::borrow::Cow<'_, str> {
+    if v.contains("://") || StoreUrl::parse(v).is_ok() { v.into() } else { format!("https://{v}").into() }
+}
+
+/// Base64 as lenient as Nix's decoder (padding optional).
+const B64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// True when a value is (or carries) 64 bytes of base64: a secret signing key, with or
+/// without its `name:` prefix. Such a value is never printed.
+pub fn is_secret(s: &str) -> bool {
+    if keys::looks_secret(s) {
+        return true;
+    }
+    let s = s.trim();
+    let b64 = s.split_once(':').map_or(s, |(_, b)| b).trim();
+    b64.len() >= 86 && B64.decode(b64).is_ok_and(|b| b.len() == 64)
+}
+
+/// A value as it may appear in a message: redacted if secret, control characters escaped,
+/// long values shortened, so one finding stays one line.
+pub fn show(s: &str) -> String {
+    if is_secret(s) {
+        return match keys::key_name(s) {
+            Some(name) => format!("{name}:<secret redacted>"),
+            None => "<secret redacted>".to_owned(),
+        };
+    }
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == 120 {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The URL of a store-URL element, if it parses.
+pub fn store_url(item: &Item<'_>) -> Option<StoreUrl> {
+    item.public_value().and_then(|v| StoreUrl::parse(v).ok())
+}
+
+/// The modern option a deprecated `nix.*` list was renamed to.
+pub fn modern_name(kind: ListKind) -> &'static str {
+    match kind {
+        ListKind::BinaryCaches => "substituters",
+        ListKind::BinaryCachePublicKeys => "trusted-public-keys",
+        ListKind::TrustedBinaryCaches => "trusted-substituters",
+        other => other.name(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_recognised_with_or_without_a_name_and_never_shown() {
+        let raw = keys::encode_b64(&[5u8; 64]);
+        assert!(is_secret(&format!("k:{raw}")));
+        assert!(is_secret(&raw));
+        assert!(is_secret(raw.trim_end_matches('=')));
+        assert_eq!(show(&format!("k:{raw}")), "k:<secret redacted>");
+        assert_eq!(show(&raw), "<secret redacted>");
+        assert!(!is_secret("cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY="));
+    }
+
+    #[test]
+    fn shown_values_stay_on_one_line() {
+        assert_eq!(show("a\nb"), "a\\nb");
+        assert_eq!(show(&"x".repeat(200)).chars().count(), 121);
+    }
+}

@@ -1,0 +1,122 @@
+//! `duplicate`: the same cache or key listed twice in one merged configuration.
+
+use std::collections::HashMap;
+
+use super::context::{Context, Domain, Item, show};
+use super::{Diagnostic, Rule, Severity};
+use crate::keys;
+use crate::store_url;
+
+pub const RULE: Rule = Rule {
+    code: "duplicate",
+    severity: Severity::Warning,
+    summary: "a substituter or key is listed twice",
+    doc: "\
+The same substituter or key appears twice in the lists that NixOS merges: in one list, in
+two lists of one file, or in two files checked together (a specialisation is a
+configuration of its own, and a list forced with `lib.mkForce` replaces the others). NixOS concatenates the list
+definitions of all modules without removing duplicates, so a cache in base.nix and again
+in a host file is listed twice in the final nix.conf. URLs are compared without store
+parameters, a trailing `/` or case in the scheme and host: `https://cache.nixos.org` and
+`https://cache.nixos.org/` are the same cache. Keys are compared by name: two different
+values under one name are reported too. `substituters`, `extra-substituters` and
+`binaryCaches` count as one list; `trusted-substituters` is separate, and each flake's
+`nixConfig` stands alone.
+
+Why it matters: Nix drops only exactly equal strings, so `…org` and `…org/` are queried as
+two caches (twice the requests for every missing path). A duplicate with other store
+parameters (`?priority=`) makes the effective priority depend on list order. Two values
+under one key name mean one of them is never used.
+
+How to fix: keep one entry, in the module that all hosts import. Note that NixOS itself
+adds `https://cache.nixos.org/` (with the slash) to every configuration.",
+};
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Class {
+    Substituters,
+    Trusted,
+    Keys,
+}
+
+pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let mut first: HashMap<(Domain, Class, String), &Item<'_>> = HashMap::new();
+    for item in &cx.items {
+        let domain = item.at.domain();
+        if matches!(domain, Domain::NixConf(_)) {
+            continue;
+        }
+        let Some(v) = item.public_value() else { continue };
+        let (class, id) = if item.at.is_keys() {
+            match keys::key_name(v) {
+                Some(n) => (Class::Keys, n.to_owned()),
+                None => continue,
+            }
+        } else if item.at.is_substituters() {
+            (Class::Substituters, store_url::normalize(v))
+        } else {
+            (Class::Trusted, store_url::normalize(v))
+        };
+        let Some(prev) = first.get(&(domain, class, id.clone())).copied() else {
+            first.insert((domain, class, id), item);
+            continue;
+        };
+        // Two sometimes-present entries may exclude each other; a forced list replaces the
+        // others instead of adding to them.
+        let forced = |i: &Item<'_>| i.at.list.wrapper() == Some("mkForce");
+        let same_list = std::ptr::eq(prev.at.list, item.at.list);
+        if (prev.conditional && item.conditional) || (!same_list && (forced(prev) || forced(item))) {
+            continue;
+        }
+        let earlier = prev.public_value().unwrap_or_default();
+        let at = cx.position(prev);
+        let msg = match class {
+            Class::Keys if earlier.trim() == v.trim() => format!("key `{id}` is already listed at {at}"),
+            Class::Keys => format!(
+                "key `{id}` is already listed at {at} with another value: Nix keeps one key per name, so one of them is never used"
+            ),
+            _ if earlier == v => format!("`{}` is already listed at {at}", show(v)),
+            _ => format!("`{}` is the same cache as `{}` at {at}", show(v), show(earlier)),
+        };
+        out.push(cx.at_item(item, &RULE, msg));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+
+    #[test]
+    fn same_cache_in_another_spelling_and_file() {
+        let base = module(&["https://cache.nixos.org/", "https://cache.nixos.org"], &[NIXOS_KEY], "");
+        let host = module(&["https://Cache.NixOS.org?priority=10"], &[NIXOS_KEY], "");
+        expect_test::expect![[r#"
+            [
+                "base.nix:4:49: warning[duplicate]: `https://cache.nixos.org` is the same cache as `https://cache.nixos.org/` at base.nix:4:22",
+                "host.nix:4:22: warning[duplicate]: `https://Cache.NixOS.org?priority=10` is the same cache as `https://cache.nixos.org/` at base.nix:4:22",
+                "host.nix:5:29: warning[duplicate]: key `cache.nixos.org-1` is already listed at base.nix:5:29",
+            ]
+        "#]]
+        .assert_debug_eq(&lint(&[("base.nix", &base), ("host.nix", &host)], "duplicate"));
+    }
+
+    #[test]
+    fn two_values_under_one_name() {
+        let other = MAG_KEY.replace("7MVd", "8MVd");
+        let text = module(&[], &[MAG_KEY, &other], "");
+        let lines = lint1(&text, "duplicate");
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].contains("with another value"), "{lines:?}");
+    }
+
+    #[test]
+    fn separate_configurations_do_not_collide() {
+        let flake = "{ nixConfig.extra-substituters = [ \"https://nix-community.cachix.org\" ];\n  outputs = _: { }; }";
+        let module_ = "{ nix.settings.substituters = [ \"https://nix-community.cachix.org\" ];\n  nix.settings.trusted-substituters = [ \"https://nix-community.cachix.org\" ]; }";
+        assert!(lint(&[("flake.nix", flake), ("m.nix", module_)], "duplicate").is_empty());
+        let special = "{ nix.settings.substituters = [ \"https://a.org\" ];\n  specialisation.x.configuration.nix.settings.substituters = lib.mkForce [ \"https://a.org\" ]; }";
+        assert!(lint1(special, "duplicate").is_empty());
+        let both = "{ nix.settings.substituters = [ \"https://a.org\" ] ++ lib.optional x \"https://b.org\" ++ lib.optional (!x) \"https://b.org\"; }";
+        assert!(lint1(both, "duplicate").is_empty());
+    }
+}

@@ -1,0 +1,97 @@
+//! `no-trusted-key`: a substituter that no trusted key of the run plausibly signs.
+
+use super::context::{Context, show, store_url};
+use super::{Diagnostic, Rule, Severity};
+
+pub const RULE: Rule = Rule {
+    code: "no-trusted-key",
+    severity: Severity::Warning,
+    summary: "no trusted key pairs with this substituter",
+    doc: "\
+No key in any of the files checked together plausibly belongs to this substituter. A key
+pairs with a cache when cachectl's registry (built in, or cachectl.toml) says so, when it
+follows the Cachix convention (`x.cachix.org` is signed by `x.cachix.org-1`), or when it
+is named after the host (`cache.example.org`, `cache.example.org-1`, or the first label as
+in `magnolia` and `magnolia.cache`). cache.nixos.org always has its key unless a module
+forces `trusted-public-keys` with `lib.mkForce`, because NixOS and Nix add it by default.
+
+Why it matters: with `require-sigs = true` (the default), Nix rejects every path the cache
+serves that is not signed by a trusted key, so the cache is contacted on every build and
+never used.
+
+This is a warning, not an error: a mirror or a LAN route of a cache is legitimately
+signed by a key with another name (e.g. `http://192.168.1.50:5000` serving magnolia's
+paths, signed by `magnolia.cache`). Name such routes in cachectl.toml
+(`[caches.NAME.via]`) and the warning goes away. Check the files of one configuration
+together (`cachectl check base.nix hosts/*.nix`) so keys in one file pair with caches in
+another. Stores opened with `?trusted=1` are exempt: Nix accepts their paths unsigned.
+
+How to fix: add the cache's public key to `trusted-public-keys` (`cachectl add URL --key
+NAME:KEY` does both), or remove the substituter.",
+};
+
+pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for item in cx.store_urls() {
+        let Some(url) = store_url(item) else { continue };
+        let trusted =
+            url.params.as_deref().is_some_and(|p| p.split('&').any(|kv| kv == "trusted=1" || kv == "trusted=true"));
+        if trusted || !needs_signatures(&url.scheme) || cx.key_for(&url.raw).is_some() {
+            continue;
+        }
+        let msg = format!(
+            "no trusted key pairs with `{}`: Nix rejects its unsigned paths; add its public key to trusted-public-keys (a mirror signed by another key is fine)",
+            show(url.base())
+        );
+        out.push(cx.at_item(item, &RULE, msg));
+    }
+}
+
+/// Local stores (`daemon`, `local`, `unix://`, `auto`) hold paths this machine already trusts.
+fn needs_signatures(scheme: &str) -> bool {
+    !matches!(scheme, "daemon" | "local" | "unix" | "auto")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+
+    #[test]
+    fn unpaired_cache_is_reported() {
+        let text = module(
+            &["https://cache.nixos.org", "https://hyprland.cachix.org", "https://cache.example.org/x?priority=5"],
+            &[NC_KEY],
+            "",
+        );
+        expect_test::expect![[r#"
+            [
+                "m.nix:4:48: warning[no-trusted-key]: no trusted key pairs with `https://hyprland.cachix.org`: Nix rejects its unsigned paths; add its public key to trusted-public-keys (a mirror signed by another key is fine)",
+                "m.nix:4:78: warning[no-trusted-key]: no trusted key pairs with `https://cache.example.org/x`: Nix rejects its unsigned paths; add its public key to trusted-public-keys (a mirror signed by another key is fine)",
+            ]
+        "#]]
+        .assert_debug_eq(&lint1(&text, "no-trusted-key"));
+    }
+
+    #[test]
+    fn keys_pair_across_files() {
+        let base = module(&["https://cache.nixos.org/"], &[NIXOS_KEY, MAG_KEY], "");
+        let host = "{ nix.settings.substituters = [ \"http://magnolia:5000\" ]; nix.settings.connect-timeout = 5; nix.settings.fallback = true; }";
+        assert!(lint(&[("base.nix", &base), ("host.nix", host)], "no-trusted-key").is_empty());
+        assert_eq!(lint(&[("host.nix", host)], "no-trusted-key").len(), 1);
+    }
+
+    #[test]
+    fn forcing_the_keys_drops_the_default_nixos_key() {
+        let text = "{ lib, ... }: {\n  nix.settings.substituters = [ \"https://cache.nixos.org\" ];\n  nix.settings.trusted-public-keys = lib.mkForce [ ];\n}\n";
+        assert_eq!(lint1(text, "no-trusted-key").len(), 1);
+        let text = "{ nix.settings.substituters = [ \"https://cache.nixos.org\" ]; }";
+        assert!(lint1(text, "no-trusted-key").is_empty());
+    }
+
+    #[test]
+    fn trusted_and_local_stores_need_no_key() {
+        let text = module(&["http://cache.example.org?trusted=1", "daemon", "ssh-ng://builder"], &[], "");
+        let lines = lint1(&text, "no-trusted-key");
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].contains("ssh-ng://builder"), "{lines:?}");
+    }
+}

@@ -1,0 +1,76 @@
+//! `unused-key`: a trusted key that no substituter of the run plausibly uses.
+
+use super::context::{Context, NIXOS_KEY_NAME};
+use super::{Diagnostic, Rule, Severity, key_mismatch};
+use crate::keys::PublicKey;
+
+pub const RULE: Rule = Rule {
+    code: "unused-key",
+    severity: Severity::Warning,
+    summary: "a trusted key pairs with no substituter",
+    doc: "\
+No substituter in the files checked together plausibly uses this key (see
+`no-trusted-key` for how keys and caches are paired). cache.nixos.org's key
+(`cache.nixos.org-1`) is never reported: NixOS adds https://cache.nixos.org/ to the
+substituters by default (with `mkAfter`), so that key is always in use.
+
+Why it matters: usually a cache was removed and its key left behind. A trusted key is a
+standing permission: anything signed with it is accepted from any substituter, so stale
+keys should go.
+
+When to ignore: the key signs paths served by a mirror under another name, by a cache
+listed in a file that was not checked in the same run, or paths copied with `nix copy`
+from a machine that signs with it. Check all files of a configuration together
+(`cachectl check base.nix hosts/*.nix`) and name mirrors in cachectl.toml to avoid the
+first two cases.
+
+How to fix: remove the key (`cachectl remove CACHE` removes a cache and its key together).",
+};
+
+pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let mut seen: Vec<&str> = Vec::new();
+    for item in cx.keys() {
+        let (Some(v), Some(name)) = (item.public_value(), item.key_name()) else { continue };
+        if seen.contains(&name) {
+            continue;
+        }
+        seen.push(name);
+        let well_formed = PublicKey::parse(v).is_ok() || key_mismatch::published_differs(cx, v).is_some();
+        if name == NIXOS_KEY_NAME || !well_formed || cx.key_is_used(name) {
+            continue;
+        }
+        let msg = format!(
+            "key `{name}` pairs with no substituter in the files checked: remove it if its cache is gone (fine if it signs a mirror or a cache set elsewhere)"
+        );
+        out.push(cx.at_item(item, &RULE, msg));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+
+    #[test]
+    fn leftover_key_is_reported_once() {
+        let text = module(&["https://cache.nixos.org/"], &[NIXOS_KEY, NC_KEY, NC_KEY], "");
+        expect_test::expect![[r#"
+            [
+                "m.nix:5:94: warning[unused-key]: key `nix-community.cachix.org-1` pairs with no substituter in the files checked: remove it if its cache is gone (fine if it signs a mirror or a cache set elsewhere)",
+            ]
+        "#]]
+        .assert_debug_eq(&lint1(&text, "unused-key"));
+    }
+
+    #[test]
+    fn nixos_key_is_never_unused() {
+        let text = module(&[], &[NIXOS_KEY], "");
+        assert!(lint1(&text, "unused-key").is_empty());
+    }
+
+    #[test]
+    fn substituters_in_other_files_and_trusted_substituters_use_keys() {
+        let base = module(&[], &[MAG_KEY, NC_KEY], "");
+        let host = "{ nix.settings.substituters = [ \"http://magnolia:5000\" ];\n  nix.settings.trusted-substituters = [ \"https://nix-community.cachix.org\" ]; }";
+        assert!(lint(&[("base.nix", &base), ("host.nix", host)], "unused-key").is_empty());
+    }
+}
