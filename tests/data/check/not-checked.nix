@@ -1,0 +1,7 @@
+{ lib, caches, ... }:
+{
+  nix.settings = {
+    substituters = map (c: c.url) caches;
+    inherit (caches) trusted-public-keys;
+  };
+}

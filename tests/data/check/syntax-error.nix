@@ -1,0 +1,6 @@
+{ ... }:
+{
+  nix.settings = {
+    substituters = [ "https://cache.nixos.org/" ]
+  };
+}
