@@ -1,11 +1,13 @@
 //! The run as the rules see it: every file's model, every list element of every file, and
 //! the cross-file facts (which key pairs with which substituter, what NixOS adds itself).
 
+use std::collections::{HashMap, HashSet};
+
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 use super::{CacheEntry, Diagnostic, Rule};
-use crate::keys::{self, PublicKey};
+use crate::keys::{self, KeyError, PublicKey};
 use crate::nix::model::{CacheList, ElemValue, Element, FileModel, ListKind, Site, SiteKind};
 use crate::nix::syntax::LineIndex;
 use crate::nix::{self, SyntaxError};
@@ -92,16 +94,27 @@ impl<'a> ListRef<'a> {
     }
 }
 
-/// One element of a cache list.
-#[derive(Clone, Copy)]
+/// One element of a cache list, with what is known about its value computed once.
+#[derive(Clone)]
 pub struct Item<'a> {
     pub at: ListRef<'a>,
     pub elem: &'a Element,
     /// Added by a computed operand (`++ lib.optional c "…"`): present only sometimes.
     pub conditional: bool,
+    /// The value decodes to 64 bytes: a secret key, never to be printed.
+    pub secret: bool,
+    /// For a plain, non-secret string in a key list: the key, parsed and validated.
+    pub key: Option<Result<PublicKey, KeyError>>,
 }
 
 impl<'a> Item<'a> {
+    fn new(at: ListRef<'a>, elem: &'a Element, conditional: bool) -> Item<'a> {
+        let value = elem.value.as_str();
+        let secret = value.is_some_and(is_secret);
+        let key = value.filter(|_| at.is_keys() && !secret).map(PublicKey::parse);
+        Item { at, elem, conditional, secret, key }
+    }
+
     /// The string value, if the element is a plain string.
     pub fn value(&self) -> Option<&'a str> {
         match &self.elem.value {
@@ -112,7 +125,7 @@ impl<'a> Item<'a> {
 
     /// A plain string value that is not a secret key.
     pub fn public_value(&self) -> Option<&'a str> {
-        self.value().filter(|v| !is_secret(v))
+        self.value().filter(|_| !self.secret)
     }
 
     /// The name of a key element that is not secret.
@@ -131,6 +144,10 @@ pub struct Context<'a> {
     pub registry: &'a Registry,
     pub lists: Vec<ListRef<'a>>,
     pub items: Vec<Item<'a>>,
+    /// For each distinct store URL (as written): the first key name of the run pairing with it.
+    paired: HashMap<&'a str, Option<&'a str>>,
+    /// Key names that some store URL of the run pairs with.
+    used: HashSet<&'a str>,
 }
 
 impl<'a> Context<'a> {
@@ -143,12 +160,13 @@ impl<'a> Context<'a> {
                 for list in &site.lists {
                     let at = ListRef { file, site, list };
                     lists.push(at);
-                    items.extend(list.elements().iter().map(|elem| Item { at, elem, conditional: false }));
-                    items.extend(list.conditional().iter().map(|elem| Item { at, elem, conditional: true }));
+                    items.extend(list.elements().iter().map(|elem| Item::new(at, elem, false)));
+                    items.extend(list.conditional().iter().map(|elem| Item::new(at, elem, true)));
                 }
             }
         }
-        Context { files, registry, lists, items }
+        let (paired, used) = pairing(registry, &items);
+        Context { files, registry, lists, items, paired, used }
     }
 
     pub fn models(&self) -> impl Iterator<Item = (usize, &'a FileModel)> + '_ {
@@ -197,15 +215,18 @@ impl<'a> Context<'a> {
     /// The name of a key in this run that plausibly signs `url`, or cache.nixos.org's
     /// default key for cache.nixos.org.
     pub fn key_for(&self, url: &str) -> Option<&'a str> {
-        if let Some(name) = self.keys().filter_map(Item::key_name).find(|n| self.registry.pairs(url, n)) {
-            return Some(name);
-        }
-        (self.nixos_key_is_implicit() && self.registry.pairs(url, NIXOS_KEY_NAME)).then_some(NIXOS_KEY_NAME)
+        let listed = match self.paired.get(url) {
+            Some(first) => *first,
+            None => self.keys().filter_map(Item::key_name).find(|n| self.registry.pairs(&pairing_url(url), n)),
+        };
+        listed.or_else(|| {
+            (self.nixos_key_is_implicit() && self.registry.pairs(url, NIXOS_KEY_NAME)).then_some(NIXOS_KEY_NAME)
+        })
     }
 
     /// True when some store URL of this run plausibly pairs with the key `name`.
     pub fn key_is_used(&self, name: &str) -> bool {
-        self.store_urls().filter_map(Item::public_value).any(|u| self.registry.pairs(&pairing_url(u), name))
+        self.used.contains(name)
     }
 
     /// Every substituter Nix uses, with its paired key.
@@ -229,9 +250,9 @@ impl<'a> Context<'a> {
     /// Valid public keys, first per name, plus cache.nixos.org's when it is implicit.
     pub fn trusted_keys(&self) -> Vec<PublicKey> {
         let mut out: Vec<PublicKey> = Vec::new();
-        for k in self.keys().filter_map(Item::public_value).filter_map(|v| PublicKey::parse(v).ok()) {
+        for k in self.keys().filter_map(|i| i.key.as_ref()?.as_ref().ok()) {
             if !out.iter().any(|o| o.name == k.name) {
-                out.push(k);
+                out.push(k.clone());
             }
         }
         if self.nixos_key_is_implicit() && !out.iter().any(|o| o.name == NIXOS_KEY_NAME) {
@@ -242,6 +263,34 @@ impl<'a> Context<'a> {
         }
         out
     }
+}
+
+/// Pairs every distinct store URL with every distinct key name once: `Registry::pairs`
+/// parses and normalises, so asking it per rule would cost rules × URLs × keys.
+type Pairing<'a> = (HashMap<&'a str, Option<&'a str>>, HashSet<&'a str>);
+
+fn pairing<'a>(registry: &Registry, items: &[Item<'a>]) -> Pairing<'a> {
+    let mut names: Vec<&'a str> = Vec::new();
+    for n in items.iter().filter(|i| i.at.is_keys()).filter_map(Item::key_name) {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    let mut paired = HashMap::new();
+    let mut used = HashSet::new();
+    for url in items.iter().filter(|i| i.at.is_store_urls()).filter_map(Item::public_value) {
+        if paired.contains_key(url) {
+            continue;
+        }
+        let target = pairing_url(url);
+        let mut first = None;
+        for &name in names.iter().filter(|n| registry.pairs(&target, n)) {
+            first.get_or_insert(name);
+            used.insert(name);
+        }
+        paired.insert(url, first);
+    }
+    (paired, used)
 }
 
 /// The URL to pair keys with: as written, or with `https://` when the scheme is missing,
@@ -259,9 +308,6 @@ const B64: GeneralPurpose = GeneralPurpose::new(
 /// True when a value is (or carries) 64 bytes of base64: a secret signing key, with or
 /// without its `name:` prefix. Such a value is never printed.
 pub fn is_secret(s: &str) -> bool {
-    if keys::looks_secret(s) {
-        return true;
-    }
     let s = s.trim();
     let b64 = s.split_once(':').map_or(s, |(_, b)| b).trim();
     b64.len() >= 86 && B64.decode(b64).is_ok_and(|b| b.len() == 64)

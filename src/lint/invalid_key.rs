@@ -2,7 +2,7 @@
 
 use super::context::{Context, show};
 use super::{Diagnostic, Rule, Severity, key_mismatch};
-use crate::keys::{KeyError, PublicKey};
+use crate::keys::KeyError;
 
 pub const RULE: Rule = Rule {
     code: "invalid-key",
@@ -35,7 +35,8 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if key_mismatch::published_differs(cx, v).is_some() {
             continue;
         }
-        let msg = match PublicKey::parse(v) {
+        let Some(parsed) = &item.key else { continue };
+        let msg = match parsed {
             Ok(_) => continue,
             Err(_) if v.contains("://") => {
                 format!("`{}` is a store URL, not a key: it belongs in substituters", show(v))

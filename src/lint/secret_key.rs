@@ -29,7 +29,7 @@ Removing the line alone is not enough: the old key stays in the Git history.",
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for item in &cx.items {
-        let Some(v) = item.value().filter(|v| super::context::is_secret(v)) else { continue };
+        let Some(v) = item.value().filter(|_| item.secret) else { continue };
         let msg = format!(
             "`{}` in `{}` is a secret signing key (64 bytes), not a public key: remove it and rotate it, it has leaked",
             show(v),

@@ -2,7 +2,6 @@
 
 use super::context::{Context, NIXOS_KEY_NAME};
 use super::{Diagnostic, Rule, Severity, key_mismatch};
-use crate::keys::PublicKey;
 
 pub const RULE: Rule = Rule {
     code: "unused-key",
@@ -35,7 +34,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         seen.push(name);
-        let well_formed = PublicKey::parse(v).is_ok() || key_mismatch::published_differs(cx, v).is_some();
+        let well_formed = matches!(item.key, Some(Ok(_))) || key_mismatch::published_differs(cx, v).is_some();
         if name == NIXOS_KEY_NAME || !well_formed || cx.key_is_used(name) {
             continue;
         }
