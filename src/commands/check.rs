@@ -11,8 +11,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, bail};
-use cachectl::keys::PublicKey;
-use cachectl::lint::{self, CacheEntry, Report, Severity};
+use cachectl::lint::{self, Report, Severity};
 
 use super::{ExitStatus, Setup};
 use crate::cli::{CheckArgs, Cli};
@@ -20,6 +19,9 @@ use crate::cli::{CheckArgs, Cli};
 pub fn run(cli: &Cli, args: &CheckArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     if !args.online && !args.probe.is_empty() {
         bail!("--probe needs --online");
+    }
+    if args.online {
+        super::online::timeout(args)?;
     }
     let setup = Setup::load(cli)?;
     let paths = if args.files.is_empty() { vec![setup.nix_file(cli)?] } else { dedup(&args.files) };
@@ -33,8 +35,17 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut dyn Write) -> Result<ExitStatu
     }
     let report = lint::check(&files, &setup.registry);
     let mut status = status_of(&report, args.deny_warnings);
+    // Online results join the one JSON document, so they are gathered before printing.
+    let online = match args.online {
+        true => Some(super::online::check(args, &report.caches, &report.trusted_keys, &setup.registry)?),
+        false => None,
+    };
     if cli.json {
-        super::write_json(out, &serde_json::to_value(&report).context("cannot serialise the report")?)?;
+        let mut doc = serde_json::to_value(&report).context("cannot serialise the report")?;
+        if let (Some(reports), Some(obj)) = (&online, doc.as_object_mut()) {
+            obj.insert("caches".into(), super::online::json(reports, &report.caches).into());
+        }
+        super::write_json(out, &doc)?;
     } else {
         for d in &report.diagnostics {
             writeln!(out, "{d}")?;
@@ -44,23 +55,12 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut dyn Write) -> Result<ExitStatu
             eprintln!("{}", summary(&report, files.len()));
         }
     }
-    if args.online {
-        let online_status = online(args, &report.caches, &report.trusted_keys, out)?;
-        status = worst(status, online_status);
+    if let Some(reports) = &online {
+        let mut sink = std::io::sink();
+        let target: &mut dyn Write = if cli.json { &mut sink } else { out };
+        status = worst(status, super::online::print(reports, target)?);
     }
     Ok(status)
-}
-
-/// The single entry point for `check --online`: probe every substituter in `caches` and
-/// verify signatures with `trusted` (the run's valid keys, cache.nixos.org's included when
-/// NixOS adds it). The lint report has already been printed. To be wired to `crate::net`.
-fn online(
-    _args: &CheckArgs,
-    _caches: &[CacheEntry],
-    _trusted: &[PublicKey],
-    _out: &mut dyn Write,
-) -> Result<ExitStatus> {
-    bail!("--online is not wired yet")
 }
 
 /// The same file given twice (as pre-commit may) is read once, so it does not duplicate itself.

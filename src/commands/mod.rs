@@ -11,6 +11,7 @@ mod explain;
 mod export;
 mod list;
 mod meta;
+mod online;
 mod remove;
 mod setup;
 
