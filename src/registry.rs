@@ -79,6 +79,8 @@ pub struct Registry {
     pub caches: Vec<Cache>,
     /// The `file = "…"` default from `cachectl.toml`.
     pub default_file: Option<String>,
+    /// Normalised route URL → index into `caches`, so lookups normalise only the query.
+    index: Vec<(String, usize)>,
 }
 
 #[derive(Deserialize)]
@@ -142,7 +144,19 @@ impl Registry {
                 ),
             ],
             default_file: None,
+            index: Vec::new(),
         }
+        .indexed()
+    }
+
+    fn indexed(mut self) -> Registry {
+        self.index = self
+            .caches
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| c.routes.iter().map(move |(_, u)| (store_url::normalize(u), i)))
+            .collect();
+        self
     }
 
     /// Built-ins overridden and extended by the contents of a `cachectl.toml`.
@@ -189,7 +203,7 @@ impl Registry {
                 None => reg.caches.push(c),
             }
         }
-        Ok(reg)
+        Ok(reg.indexed())
     }
 
     /// Looks a cache up by name or alias.
@@ -199,7 +213,8 @@ impl Registry {
 
     /// The known cache serving `url` on any route.
     pub fn by_url(&self, url: &str) -> Option<&Cache> {
-        self.caches.iter().find(|c| c.has_url(url))
+        let k = store_url::normalize(url);
+        self.index.iter().find(|(u, _)| *u == k).and_then(|(_, i)| self.caches.get(*i))
     }
 
     /// The known cache whose key has this name.
@@ -270,7 +285,7 @@ lan = "http://192.168.1.50:5000"
         assert!(r.pairs("https://cache.nixos.org/", "cache.nixos.org-1"));
         assert!(r.pairs("https://hyprland.cachix.org", "hyprland.cachix.org-1"));
         assert!(r.pairs("http://magnolia:5000", "magnolia.cache"));
-        assert!(r.pairs("http://192.168.1.50:5000", "magnolia.cache") == false);
+        assert!(!r.pairs("http://192.168.1.50:5000", "magnolia.cache"));
         assert!(!r.pairs("https://hyprland.cachix.org", "nix-community.cachix.org-1"));
         assert!(!r.pairs("https://cache.example.org", "cache.nixos.org-1"));
     }
