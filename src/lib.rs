@@ -4,6 +4,7 @@
 //! commands call the pure core (`nix`, `keys`, `registry`, `store_url`, `lint`) and, for
 //! online checks only, `net`. Nothing but `main` prints or exits.
 
+pub mod coverage;
 pub mod keys;
 pub mod lint;
 pub mod narinfo;

@@ -1,0 +1,321 @@
+//! Judging narinfos off the I/O thread: parsing, signature checks in batches, and the
+//! content-addressed exception, on threads of their own.
+//!
+//! ed25519 batch verification checks n signatures about 2.5 times faster than n single
+//! checks. Narinfos queue up while the verifier threads are busy, and a thread that frees up
+//! takes up to [`BATCH`] of them at once: batches grow with the load, and a lone narinfo is
+//! judged at once.
+//!
+//! A batch only ever answers "all valid". When it fails, it is split in halves down to
+//! single narinfos, and a narinfo whose signatures are not all valid is judged by
+//! [`NarInfo::verify`], the same check as `check --online`. Batch and single checks agree
+//! on every signature made with a trusted secret key: they differ only on crafted
+//! small-order points, which only the holder of the secret key could produce. Trusted keys
+//! of small order never enter a batch.
+
+use std::sync::Arc;
+
+use ed25519_dalek::{Signature, VerifyingKey};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+use super::ca;
+use super::report::Answer;
+use crate::keys::{self, PublicKey};
+use crate::narinfo::NarInfo;
+
+/// The most narinfos judged in one batch.
+pub const BATCH: usize = 64;
+
+/// One signature to check: the key it claims, and the fingerprint it signs.
+struct Item {
+    message: Arc<str>,
+    signature: Signature,
+    key: VerifyingKey,
+    name: String,
+}
+
+/// The signatures of `info` by trusted keys (by name, as Nix looks them up), or `None`
+/// when one of them cannot be batched (malformed, or a key of small order): such a
+/// narinfo goes straight to the exact check.
+fn items(info: &NarInfo, trusted: &[PublicKey]) -> Option<Vec<Item>> {
+    let message: Arc<str> = info.fingerprint().into();
+    let mut out = Vec::new();
+    for sig in &info.sigs {
+        let (name, bytes) = keys::parse_signature(sig)?;
+        for key in trusted.iter().filter(|k| k.name == name) {
+            let signature = Signature::from_slice(&bytes).ok()?;
+            if key.key.is_weak() {
+                return None;
+            }
+            out.push(Item { message: Arc::clone(&message), signature, key: key.key, name: name.to_owned() });
+        }
+    }
+    Some(out)
+}
+
+/// One narinfo body to judge for a store path.
+struct Job {
+    path: String,
+    body: Vec<u8>,
+    reply: oneshot::Sender<Answer>,
+}
+
+/// A parsed narinfo on its way through a batch.
+enum Stage {
+    /// Judged without a batch (invalid, or nothing to batch).
+    Done(Answer),
+    /// Its trusted signatures, to check in the batch.
+    Batch(NarInfo, Vec<Item>),
+    /// To be judged exactly.
+    Exact(NarInfo),
+}
+
+/// The batching verifier; cheap to clone.
+#[derive(Clone)]
+pub(super) struct Verifier {
+    tx: mpsc::UnboundedSender<Job>,
+}
+
+impl Verifier {
+    /// Starts the dispatcher on the current tokio runtime, with `threads` verifier threads
+    /// (from the runtime's blocking pool).
+    pub(super) fn start(trusted: Arc<[PublicKey]>, threads: usize) -> Verifier {
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(dispatch(rx, trusted, threads.max(1)));
+        Verifier { tx }
+    }
+
+    /// What Nix would make of this narinfo body for `path`.
+    pub(super) async fn judge(&self, path: String, body: Vec<u8>) -> Answer {
+        let (reply, answer) = oneshot::channel();
+        if self.tx.send(Job { path, body, reply }).is_err() {
+            return Answer::Failed("the verifier has stopped".to_owned());
+        }
+        answer.await.unwrap_or_else(|_| Answer::Failed("the verifier has stopped".to_owned()))
+    }
+}
+
+async fn dispatch(mut rx: mpsc::UnboundedReceiver<Job>, trusted: Arc<[PublicKey]>, threads: usize) {
+    let permits = Arc::new(Semaphore::new(threads));
+    loop {
+        // Wait for a free thread first, so that narinfos pile up into bigger batches.
+        let Ok(permit) = Arc::clone(&permits).acquire_owned().await else { return };
+        let Some(first) = rx.recv().await else { return };
+        let mut jobs = vec![first];
+        while jobs.len() < BATCH {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let trusted = Arc::clone(&trusted);
+        tokio::task::spawn_blocking(move || {
+            let mut stages: Vec<Stage> = jobs.iter().map(|j| parse(&j.path, &j.body, &trusted)).collect();
+            let batched: Vec<usize> = (0..stages.len()).filter(|&i| matches!(stages[i], Stage::Batch(..))).collect();
+            let groups: Vec<&[Item]> = batched
+                .iter()
+                .filter_map(|&i| match &stages[i] {
+                    Stage::Batch(_, items) => Some(items.as_slice()),
+                    _ => None,
+                })
+                .collect();
+            let verdicts = check(&groups);
+            for (i, ok) in batched.into_iter().zip(verdicts) {
+                let stage = std::mem::replace(&mut stages[i], Stage::Done(Answer::Absent));
+                stages[i] = match stage {
+                    Stage::Batch(info, items) if ok => Stage::Done(verified(&info, items)),
+                    Stage::Batch(info, _) => Stage::Exact(info),
+                    other => other,
+                };
+            }
+            for (job, stage) in jobs.into_iter().zip(stages) {
+                let answer = match stage {
+                    Stage::Done(answer) => answer,
+                    Stage::Exact(info) => exact(&info, &trusted),
+                    Stage::Batch(info, _) => exact(&info, &trusted),
+                };
+                let _ = job.reply.send(answer);
+            }
+            drop(permit);
+        });
+    }
+}
+
+/// Parses one body and sorts it into a stage.
+fn parse(path: &str, body: &[u8], trusted: &[PublicKey]) -> Stage {
+    let text = String::from_utf8_lossy(body);
+    let info = match NarInfo::parse(&text) {
+        Ok(info) => info,
+        Err(e) => {
+            return Stage::Done(Answer::Untrusted {
+                reason: format!("invalid narinfo: {e}"),
+                file_size: None,
+                nar_size: None,
+            });
+        }
+    };
+    if info.store_path != path {
+        let reason = format!("invalid narinfo: it describes {}", info.store_path);
+        return Stage::Done(Answer::Untrusted { reason, file_size: None, nar_size: None });
+    }
+    match items(&info, trusted) {
+        // No signature by a trusted key: no crypto to do, only the content address.
+        Some(items) if items.is_empty() => Stage::Done(exact(&info, &[])),
+        Some(items) => Stage::Batch(info, items),
+        None => Stage::Exact(info),
+    }
+}
+
+fn verified(info: &NarInfo, items: Vec<Item>) -> Answer {
+    let mut signed_by: Vec<String> = items.into_iter().map(|i| i.name).collect();
+    signed_by.sort();
+    signed_by.dedup();
+    Answer::Verified { signed_by, content_addressed: false, file_size: info.file_size, nar_size: info.nar_size }
+}
+
+/// The verdict of [`NarInfo::verify`] and Nix's content-addressed exception.
+pub(super) fn exact(info: &NarInfo, trusted: &[PublicKey]) -> Answer {
+    let verdict = info.verify(trusted);
+    if verdict.is_trusted() {
+        return Answer::Verified {
+            signed_by: verdict.valid,
+            content_addressed: false,
+            file_size: info.file_size,
+            nar_size: info.nar_size,
+        };
+    }
+    if ca::matches(info) {
+        return Answer::Verified {
+            signed_by: Vec::new(),
+            content_addressed: true,
+            file_size: info.file_size,
+            nar_size: info.nar_size,
+        };
+    }
+    let reason = if !verdict.bad.is_empty() {
+        format!(
+            "bad signature from trusted key(s) {}: the narinfo was altered or the key is wrong",
+            verdict.bad.join(", ")
+        )
+    } else if info.ca.is_some() {
+        "content address does not match the path, and no valid signature from a trusted key".to_owned()
+    } else if !verdict.untrusted.is_empty() {
+        format!("signed only by untrusted key(s) {}", verdict.untrusted.join(", "))
+    } else {
+        "not signed".to_owned()
+    };
+    Answer::Untrusted { reason, file_size: info.file_size, nar_size: Some(info.nar_size) }
+}
+
+/// Per group of signatures: are they all valid? One batch for all, halves on failure.
+fn check(groups: &[&[Item]]) -> Vec<bool> {
+    match groups {
+        [] => Vec::new(),
+        [one] => vec![one.iter().all(|i| i.key.verify_strict(i.message.as_bytes(), &i.signature).is_ok())],
+        _ => {
+            let all: Vec<&Item> = groups.iter().flat_map(|g| g.iter()).collect();
+            let messages: Vec<&[u8]> = all.iter().map(|i| i.message.as_bytes()).collect();
+            let signatures: Vec<Signature> = all.iter().map(|i| i.signature).collect();
+            let keys: Vec<VerifyingKey> = all.iter().map(|i| i.key).collect();
+            if ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok() {
+                return vec![true; groups.len()];
+            }
+            let (left, right) = groups.split_at(groups.len() / 2);
+            let mut verdicts = check(left);
+            verdicts.extend(check(right));
+            verdicts
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ed25519_dalek::{Signer, SigningKey};
+
+    use super::*;
+
+    const HELLO: &str = "StorePath: /nix/store/mjs27ix6ig2bkbi3s3sm470vrv4lf7ic-hello\nURL: nar/x\n\
+                         NarHash: sha256:1xmr8jicvzszfzpz46g37mlpvbzjl2wpwvl2b05psipssyp1sm8h\nNarSize: 120\n";
+
+    fn trusted(key: &SigningKey) -> PublicKey {
+        PublicKey::parse(&format!("k-1:{}", keys::encode_b64(key.verifying_key().as_bytes()))).expect("key")
+    }
+
+    /// A narinfo for a path named `name`, signed by `key`, with NarSize changed afterwards
+    /// when `tamper`.
+    fn narinfo(key: &SigningKey, name: &str, tamper: bool) -> (String, String) {
+        let path = format!("/nix/store/mjs27ix6ig2bkbi3s3sm470vrv4lf7ic-{name}");
+        let mut info = NarInfo::parse(&HELLO.replace("-hello", &format!("-{name}"))).expect("parses");
+        let sig = key.sign(info.fingerprint().as_bytes());
+        let size = if tamper { 121 } else { 120 };
+        info.sigs.push(format!("k-1:{}", keys::encode_b64(&sig.to_bytes())));
+        let text = format!(
+            "StorePath: {path}\nURL: nar/x\nNarHash: {}\nNarSize: {size}\nSig: {}\n",
+            info.nar_hash, info.sigs[0]
+        );
+        (path, text)
+    }
+
+    #[test]
+    fn failed_batches_are_split_down_to_the_bad_ones() {
+        let key = SigningKey::from_bytes(&[5u8; 32]);
+        let bad = [3, 17, 18];
+        let groups: Vec<Vec<Item>> = (0..40)
+            .map(|i| {
+                let message = format!("m{i}");
+                let signature = key.sign(message.as_bytes());
+                let signed = if bad.contains(&i) { format!("{message}!") } else { message };
+                vec![Item { message: signed.into(), signature, key: key.verifying_key(), name: "k-1".into() }]
+            })
+            .collect();
+        let refs: Vec<&[Item]> = groups.iter().map(Vec::as_slice).collect();
+        let failed: Vec<usize> = check(&refs).iter().enumerate().filter(|(_, ok)| !**ok).map(|(i, _)| i).collect();
+        assert_eq!(failed, bad);
+        assert_eq!(check(&[]), Vec::<bool>::new());
+    }
+
+    #[tokio::test]
+    async fn the_verifier_judges_every_narinfo() {
+        let key = SigningKey::from_bytes(&[6u8; 32]);
+        let verifier = Verifier::start(vec![trusted(&key)].into(), 2);
+        let mut answers = Vec::new();
+        for i in 0..200 {
+            let (path, text) = narinfo(&key, &format!("p{i}"), i % 50 == 7);
+            let v = verifier.clone();
+            answers.push(tokio::spawn(async move { v.judge(path, text.into_bytes()).await }));
+        }
+        let mut failed = Vec::new();
+        for (i, a) in answers.into_iter().enumerate() {
+            match a.await.expect("task") {
+                Answer::Verified { signed_by, .. } => assert_eq!(signed_by, ["k-1"]),
+                Answer::Untrusted { reason, .. } => {
+                    assert!(reason.starts_with("bad signature from trusted key(s) k-1"), "{reason}");
+                    failed.push(i);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(failed, [7, 57, 107, 157]);
+        let (path, text) = narinfo(&key, "q", false);
+        let answer = verifier.judge(path.replace("-q", "-r"), text.into_bytes()).await;
+        assert!(matches!(answer, Answer::Untrusted { reason, .. } if reason.contains("it describes")));
+    }
+
+    #[test]
+    fn weak_keys_and_malformed_signatures_are_not_batched() {
+        let key = SigningKey::from_bytes(&[7u8; 32]);
+        let trusted = trusted(&key);
+        let mut info = NarInfo::parse(HELLO).expect("parses");
+        assert_eq!(items(&info, std::slice::from_ref(&trusted)).map(|i| i.len()), Some(0));
+        let sig = key.sign(info.fingerprint().as_bytes());
+        info.sigs = vec![format!("k-1:{}", keys::encode_b64(&sig.to_bytes())), "other-1:AAAA".into()];
+        assert!(items(&info, std::slice::from_ref(&trusted)).is_none(), "malformed");
+        info.sigs.truncate(1);
+        assert_eq!(items(&info, std::slice::from_ref(&trusted)).map(|i| i.len()), Some(1));
+        // The identity point is a valid encoding of a small-order key.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let weak = PublicKey::parse(&format!("k-1:{}", keys::encode_b64(&identity))).expect("a curve point");
+        assert!(items(&info, &[weak]).is_none());
+    }
+}
