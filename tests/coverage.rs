@@ -119,7 +119,7 @@ fn human_report_lists_what_will_be_built_by_package() {
     let s1 = m.servers[0].url();
     for want in [
         "5 store paths checked against 3 caches of modules/base.nix\n",
-        "  substitutable  2   40.0%  signed by a trusted key: will be downloaded\n",
+        "  substitutable  2   40.0%  Nix accepts them: will be downloaded\n",
         "  untrusted      2   40.0%",
         "  missing        1   20.0%  in no cache: will be built\n",
         "caches, in the order Nix asks them:\n",
@@ -221,6 +221,28 @@ fn a_cache_that_stops_answering_is_given_up_after_one_timeout() {
     assert_eq!((&c["asked"], &c["errors"], &c["verified"]), (&16.into(), &16.into(), &0.into()));
     assert_eq!(c["error"], "timed out after 1s");
     assert_eq!(cache(&v, &good.url())["verified"], 300);
+}
+
+#[test]
+fn trusted_caches_and_require_sigs_false_take_unsigned_paths() {
+    let nc = nix_cache();
+    let server = CacheServer::start(&nc.other, None);
+    let list = format!("{}\n{}\n", nc.hello, nc.greeting);
+    let check = |dir: &tempfile::TempDir| json(&run(dir.path(), &["coverage", "--paths", "-", "--json"], Some(&list)));
+    // Signed only by test-2, which is not trusted.
+    let v = check(&repo(&[server.url()], std::slice::from_ref(&nc.key1)));
+    assert_eq!(counts(&v), (2, 0, 2, 0));
+    // `?trusted=1`: Nix takes the cache's paths without checking signatures.
+    let url = format!("{}?trusted=1", server.url());
+    let v = check(&repo(std::slice::from_ref(&url), std::slice::from_ref(&nc.key1)));
+    assert_eq!(counts(&v), (2, 2, 0, 0));
+    assert_eq!((&entry(&v, &nc.hello)["trusted_cache"], &cache(&v, &url)["trusted"]), (&true.into(), &true.into()));
+    // `require-sigs = false` does that for every cache.
+    let dir = repo(&[server.url()], std::slice::from_ref(&nc.key1));
+    let base = std::fs::read_to_string(dir.path().join("modules/base.nix")).expect("read");
+    let base = base.replace("nix.settings = {", "nix.settings = {\n    require-sigs = false;");
+    std::fs::write(dir.path().join("modules/base.nix"), base).expect("write");
+    assert_eq!(counts(&check(&dir)), (2, 2, 0, 0));
 }
 
 #[test]

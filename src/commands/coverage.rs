@@ -45,11 +45,12 @@ fn request(args: &CoverageArgs) -> Result<Request> {
     }
     let timeout = Duration::from_secs_f64(args.timeout);
     let client = ClientOptions { connect_timeout: timeout, ..ClientOptions::default() };
-    Ok(Request { options: Options { timeout, jobs: args.jobs, client }, min_percent: args.min_percent })
+    let options = Options { timeout, jobs: args.jobs, client, require_sigs: true };
+    Ok(Request { options, min_percent: args.min_percent })
 }
 
 pub fn run(cli: &Cli, args: &CoverageArgs, out: &mut dyn Write) -> Result<ExitStatus> {
-    let req = request(args)?;
+    let mut req = request(args)?;
     if args.installable.is_some() == args.paths.is_some() {
         bail!("give either an installable or --paths FILE (`-` for stdin)");
     }
@@ -65,6 +66,10 @@ pub fn run(cli: &Cli, args: &CoverageArgs, out: &mut dyn Write) -> Result<ExitSt
     };
     for s in &config.skipped {
         eprintln!("{shown}:{}: warning: {}", s.line, s.reason);
+    }
+    req.options.require_sigs = !config.unsigned_ok;
+    if config.unsigned_ok {
+        eprintln!("{shown}: note: require-sigs = false: Nix takes paths from any cache without checking signatures");
     }
     if config.substituters.is_empty() {
         eprintln!("{shown}: error: no substituters are configured, so no path can be substituted");
@@ -190,8 +195,8 @@ fn report(out: &mut dyn Write, file: &str, s: &Summary) -> Result<()> {
     writeln!(out)?;
     let w = s.total.to_string().len();
     for (n, name, what) in [
-        (s.substitutable, "substitutable", "signed by a trusted key: will be downloaded"),
-        (s.untrusted, "untrusted", "found, but Nix refuses them (no valid trusted signature): will be built"),
+        (s.substitutable, "substitutable", "Nix accepts them: will be downloaded"),
+        (s.untrusted, "untrusted", "found, but without a signature Nix accepts: will be built"),
         (s.missing, "missing", "in no cache: will be built"),
     ] {
         writeln!(out, "  {name:<13}  {n:>w$}  {:>6}  {what}", pct(n, s.total))?;
@@ -218,6 +223,9 @@ fn report(out: &mut dyn Write, file: &str, s: &Summary) -> Result<()> {
         }
         if c.errors > 0 {
             line.push_str(&format!("; {} failed requests", c.errors));
+        }
+        if c.trusted {
+            line.push_str("; trusted cache: Nix checks no signature from it");
         }
         if let Some(why) = &c.died {
             line.push_str(&format!("; given up: {why}"));

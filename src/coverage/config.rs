@@ -36,6 +36,8 @@ pub struct CacheConfig {
     /// Valid public keys (`name:base64`), duplicates dropped.
     pub keys: Vec<Entry>,
     pub skipped: Vec<Skipped>,
+    /// `require-sigs = false` is set: Nix then takes paths without checking signatures.
+    pub unsigned_ok: bool,
 }
 
 impl CacheConfig {
@@ -86,7 +88,12 @@ pub fn read(text: &str) -> Result<CacheConfig, SyntaxError> {
     let model = nix::locate(text)?;
     let index = LineIndex::new(text);
     let mut defs = Vec::new();
+    let mut unsigned_ok = false;
     for site in &model.sites {
+        // `require-sigs = false;`, possibly wrapped (`lib.mkForce false`).
+        if site.setting("require-sigs").is_some_and(|s| s.value.split_whitespace().last() == Some("false")) {
+            unsigned_ok = true;
+        }
         for list in &site.lists {
             let (override_priority, order) = priorities(list.wrapper());
             let elements = list.elements().iter().chain(list.conditional()).collect();
@@ -94,7 +101,7 @@ pub fn read(text: &str) -> Result<CacheConfig, SyntaxError> {
         }
     }
     let line = |e: &Element| index.line(usize::from(e.range.start()));
-    let mut config = CacheConfig::default();
+    let mut config = CacheConfig { unsigned_ok, ..CacheConfig::default() };
     let urls = merge(&defs, &[ListKind::Substituters, ListKind::BinaryCaches]);
     let extra_urls = merge(&defs, &[ListKind::ExtraSubstituters]);
     for e in urls.into_iter().chain(extra_urls) {
@@ -169,6 +176,10 @@ mod tests {
                     nix.settings.trusted-public-keys = lib.mkDefault [ ];\n}\n";
         let c = read(text).expect("parses");
         assert_eq!(values(&c.substituters), ["https://b"]);
+        assert!(!c.unsigned_ok);
+        let c = read("{ lib, ... }: { nix.settings = { substituters = [ ]; require-sigs = lib.mkForce false; }; }")
+            .expect("parses");
+        assert!(c.unsigned_ok);
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub struct Options {
     /// Paths in flight at once.
     pub jobs: usize,
     pub client: ClientOptions,
+    /// Nix's `require-sigs`: when false, every cache counts as trusted.
+    pub require_sigs: bool,
 }
 
 /// Failed requests in a row (after their retries) that make a cache count as dead.
@@ -60,6 +62,8 @@ pub enum CheckError {
 struct Live {
     index: usize,
     origin: Origin,
+    /// Nix takes unsigned paths from it (`?trusted=1`, or `require-sigs = false`).
+    trusted_cache: bool,
     dead: AtomicBool,
     failures: AtomicU32,
     died: Mutex<Option<String>>,
@@ -106,11 +110,18 @@ impl Session {
         for i in effective_order(&reports) {
             let Some(r) = reports.get(i) else { continue };
             let origin = if r.checked && r.error.is_none() { Origin::new(&r.url) } else { None };
-            let totals = CacheTotals { url: r.url.clone(), priority: r.effective_priority(), ..CacheTotals::default() };
+            let trusted_cache = !opts.require_sigs || trusted_param(&r.url);
+            let totals = CacheTotals {
+                url: r.url.clone(),
+                priority: r.effective_priority(),
+                trusted: trusted_cache,
+                ..CacheTotals::default()
+            };
             if let Some(origin) = origin {
                 live.push(Live {
                     index: caches.len(),
                     origin,
+                    trusted_cache,
                     dead: AtomicBool::new(false),
                     failures: AtomicU32::new(0),
                     died: Mutex::new(None),
@@ -225,7 +236,7 @@ async fn check_path(ctx: Arc<Ctx>, path: String) -> PathResult {
         }
         let answer = match live.origin.narinfo(&ctx.client, &hash, ctx.timeout).await {
             Ok(None) => Answer::Absent,
-            Ok(Some(body)) => ctx.verifier.judge(path.clone(), body).await,
+            Ok(Some(body)) => ctx.verifier.judge(path.clone(), body, live.trusted_cache).await,
             Err(e) => {
                 let failures = live.failures.fetch_add(1, Ordering::Relaxed) + 1;
                 let fatal = matches!(
@@ -254,6 +265,14 @@ async fn check_path(ctx: Arc<Ctx>, path: String) -> PathResult {
     PathResult { path, visits }
 }
 
+/// The `trusted` store parameter (`?trusted=1`): Nix then substitutes from the cache
+/// without checking signatures (`StoreConfig::isTrusted`; a boolean setting takes
+/// `true`/`yes`/`1`).
+fn trusted_param(url: &str) -> bool {
+    let params = url.split_once('?').map_or("", |(_, p)| p);
+    params.split('&').any(|kv| matches!(kv, "trusted=1" | "trusted=true" | "trusted=yes"))
+}
+
 /// The hash part of `/nix/store/<hash>-<name>`, checked byte by byte against Nix's base-32
 /// alphabet (a cheaper test than `store_path_hash`, which the input has passed already).
 fn hash_part(path: &str) -> Option<&str> {
@@ -265,6 +284,15 @@ fn hash_part(path: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trusted_parameter() {
+        assert!(trusted_param("http://192.168.1.50:5000?priority=10&trusted=1"));
+        assert!(trusted_param("http://lan?trusted=true"));
+        assert!(!trusted_param("http://lan?trusted=0"));
+        assert!(!trusted_param("http://lan?untrusted=1"));
+        assert!(!trusted_param("http://lan"));
+    }
 
     #[test]
     fn hash_parts_agree_with_store_path_hash() {

@@ -33,8 +33,15 @@ impl Status {
 /// One cache's answer for one path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
-    /// Served with a valid trusted signature, or a content address that matches the path.
-    Verified { signed_by: Vec<String>, content_addressed: bool, file_size: Option<u64>, nar_size: u64 },
+    /// Served with a valid trusted signature, or a content address that matches the path,
+    /// or by a cache Nix takes unsigned paths from (`?trusted=1`, `require-sigs = false`).
+    Verified {
+        signed_by: Vec<String>,
+        content_addressed: bool,
+        trusted_cache: bool,
+        file_size: Option<u64>,
+        nar_size: u64,
+    },
     /// Served, but Nix would refuse it, for `reason`.
     Untrusted { reason: String, file_size: Option<u64>, nar_size: Option<u64> },
     /// 404 (or 403).
@@ -103,6 +110,8 @@ pub struct CacheTotals {
     pub dropped: Option<String>,
     /// Why it was given up during the run (it stopped answering).
     pub died: Option<String>,
+    /// Nix takes its paths without checking signatures (`?trusted=1`, `require-sigs = false`).
+    pub trusted: bool,
     pub asked: u64,
     /// Paths it had a narinfo for.
     pub found: u64,
@@ -214,7 +223,7 @@ impl Summary {
                 json!({
                     "url": c.url, "priority": c.priority, "found": c.found, "verified": c.verified,
                     "bytes": c.bytes, "nar_bytes": c.nar_bytes, "asked": c.asked, "errors": c.errors,
-                    "error": c.dropped.as_ref().or(c.died.as_ref()),
+                    "error": c.dropped.as_ref().or(c.died.as_ref()), "trusted": c.trusted,
                 })
             })
             .collect();
@@ -238,23 +247,24 @@ fn round2(x: f64) -> f64 {
 pub fn path_json(r: &PathResult, caches: &[CacheTotals]) -> Value {
     let url = |i: usize| caches.get(i).map(|c| c.url.clone());
     let status = r.status();
-    let (cache, signed_by, content_addressed, file_size, nar_size) = match r.serving().map(|v| (v.cache, &v.answer)) {
-        Some((i, Answer::Verified { signed_by, content_addressed, file_size, nar_size })) => {
-            (url(i), signed_by.clone(), *content_addressed, *file_size, Some(*nar_size))
-        }
-        _ => {
-            let first = r.visits.iter().find_map(|v| match &v.answer {
-                Answer::Untrusted { file_size, nar_size, .. } => Some((url(v.cache), *file_size, *nar_size)),
-                _ => None,
-            });
-            let (cache, file_size, nar_size) = first.unwrap_or((None, None, None));
-            (cache, Vec::new(), false, file_size, nar_size)
-        }
-    };
+    let (cache, signed_by, content_addressed, trusted_cache, file_size, nar_size) =
+        match r.serving().map(|v| (v.cache, &v.answer)) {
+            Some((i, Answer::Verified { signed_by, content_addressed, trusted_cache, file_size, nar_size })) => {
+                (url(i), signed_by.clone(), *content_addressed, *trusted_cache, *file_size, Some(*nar_size))
+            }
+            _ => {
+                let first = r.visits.iter().find_map(|v| match &v.answer {
+                    Answer::Untrusted { file_size, nar_size, .. } => Some((url(v.cache), *file_size, *nar_size)),
+                    _ => None,
+                });
+                let (cache, file_size, nar_size) = first.unwrap_or((None, None, None));
+                (cache, Vec::new(), false, false, file_size, nar_size)
+            }
+        };
     let problems: Vec<Value> = r.problems().map(|(i, reason)| json!({ "cache": url(i), "reason": reason })).collect();
     json!({
         "path": r.path, "status": status.name(), "cache": cache, "signed_by": signed_by,
-        "content_addressed": content_addressed, "file_size": file_size, "nar_size": nar_size,
+        "content_addressed": content_addressed, "trusted_cache": trusted_cache, "file_size": file_size, "nar_size": nar_size,
         "problems": problems,
     })
 }
@@ -274,6 +284,7 @@ mod tests {
         Answer::Verified {
             signed_by: vec!["k-1".into()],
             content_addressed: false,
+            trusted_cache: false,
             file_size: Some(size / 2),
             nar_size: size,
         }
