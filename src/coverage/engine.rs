@@ -45,7 +45,9 @@ pub struct Options {
 /// Failed requests in a row (after their retries) that make a cache count as dead.
 const FAILURES_TO_DROP: u32 = 8;
 /// Paths read ahead of the checks.
-const READ_AHEAD: usize = 1024;
+const READ_AHEAD: usize = 4096;
+/// Paths handed over from the reader thread at a time.
+const CHUNK: usize = 256;
 
 /// Why the check stopped.
 #[derive(Debug, Error)]
@@ -157,19 +159,28 @@ impl Session {
         I: Iterator<Item = Result<String, InputError>> + Send + 'static,
         F: FnMut(&PathResult),
     {
-        let (tx, rx) = tokio::sync::mpsc::channel(READ_AHEAD);
+        // Paths travel in chunks, so that the reader thread is not woken for every path.
+        let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Result<String, InputError>>>(READ_AHEAD / CHUNK);
         let reader = std::thread::spawn(move || {
+            let mut chunk = Vec::with_capacity(CHUNK);
             for item in paths {
                 let last = item.is_err();
-                if tx.blocking_send(item).is_err() || last {
-                    break;
+                chunk.push(item);
+                if chunk.len() == CHUNK || last {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                    if tx.blocking_send(full).is_err() || last {
+                        return;
+                    }
                 }
+            }
+            if !chunk.is_empty() {
+                let _ = tx.blocking_send(chunk);
             }
         });
         let mut summary = Summary::new(self.caches.clone());
         let result = self.runtime.block_on(async {
-            let incoming =
-                futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+            let incoming = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) })
+                .flat_map(futures_util::stream::iter);
             let answers = incoming
                 .map(|item| {
                     let ctx = Arc::clone(&self.ctx);

@@ -6,7 +6,7 @@ use std::io::BufRead;
 
 use thiserror::Error;
 
-use crate::narinfo::store_path_hash;
+use crate::narinfo::{nix32_decode, store_path_hash};
 
 /// The store directory every cache serves.
 pub const STORE_DIR: &str = "/nix/store";
@@ -30,7 +30,8 @@ pub struct PathList<R> {
     source_name: String,
     line: usize,
     buf: String,
-    seen: HashSet<[u8; 32]>,
+    /// 128 bits of each hash seen: 16 bytes a path, so a million paths cost about 20 MB.
+    seen: HashSet<u128>,
     failed: bool,
 }
 
@@ -80,15 +81,17 @@ impl<R: BufRead> Iterator for PathList<R> {
     }
 }
 
-/// The 32-byte hash part of a valid store path, or why it is not one.
-fn check_path(word: &str) -> Result<[u8; 32], String> {
-    let hash = store_path_hash(word).ok_or_else(|| format!("`{word}` is not a store path"))?;
+/// 128 of the 160 bits of a valid store path's hash, or why it is not one.
+fn check_path(word: &str) -> Result<u128, String> {
+    let not_a_path = || format!("`{word}` is not a store path");
+    let hash = store_path_hash(word).ok_or_else(not_a_path)?;
     if word.rsplit_once('/').map(|(dir, _)| dir) != Some(STORE_DIR) {
         return Err(format!("`{word}` is not in {STORE_DIR}, the store the caches serve"));
     }
-    let mut key = [0u8; 32];
-    key.copy_from_slice(hash.as_bytes());
-    Ok(key)
+    let bytes = nix32_decode(hash, 20).ok_or_else(not_a_path)?;
+    let mut key = [0u8; 16];
+    key.copy_from_slice(bytes.get(..16).ok_or_else(not_a_path)?);
+    Ok(u128::from_le_bytes(key))
 }
 
 /// The package name of a store path, by Nix's rule for derivation names (`DrvName`): the
