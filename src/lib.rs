@@ -6,6 +6,7 @@
 
 pub mod coverage;
 pub mod keys;
+pub mod limits;
 pub mod lint;
 pub mod narinfo;
 pub mod net;

@@ -8,6 +8,7 @@
 use thiserror::Error;
 
 use crate::keys::{self, PublicKey};
+use crate::limits;
 
 mod hash;
 
@@ -149,11 +150,13 @@ impl NarInfo {
         )
     }
 
-    /// Checks every `Sig:` against the trusted keys, looking keys up by name as Nix does.
+    /// Checks the `Sig:` lines against the trusted keys, looking keys up by name as Nix does.
+    /// Only the first [`limits::NARINFO_MAX_SIGNATURES`] are looked at: each check costs
+    /// milliseconds, and a hostile narinfo can hold thousands.
     pub fn verify(&self, trusted: &[PublicKey]) -> Verdict {
         let fingerprint = self.fingerprint();
         let mut v = Verdict::default();
-        for sig in &self.sigs {
+        for sig in self.sigs.iter().take(limits::NARINFO_MAX_SIGNATURES) {
             let Some((name, bytes)) = keys::parse_signature(sig) else {
                 v.malformed += 1;
                 continue;

@@ -281,10 +281,15 @@ pub fn run_blocking(
         .enable_all()
         .build()
         .map_err(|e| NetError::Other(format!("cannot start async runtime: {e}")))?;
-    runtime.block_on(async {
+    let reports = runtime.block_on(async {
         let client = build_client(options)?;
         Ok(check_caches_with(&client, caches, trusted, timeout, options.connect_timeout).await)
-    })
+    });
+    // Dropping the runtime would wait for its blocking tasks: a `file://` read stuck in the
+    // kernel (a FIFO, a hung network mount) would then hold the caller long after the cache
+    // was reported as timed out. Leave such reads behind instead.
+    runtime.shutdown_background();
+    reports
 }
 
 #[cfg(test)]

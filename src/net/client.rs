@@ -13,13 +13,14 @@ use reqwest::redirect::Policy;
 use reqwest::{Certificate, Client, Response};
 
 use super::error::NetError;
+use crate::limits;
 
-/// Largest `/nix-cache-info` accepted (real ones are under 100 bytes).
-pub const CACHE_INFO_LIMIT: usize = 64 * 1024;
-/// Largest narinfo accepted (a narinfo with thousands of references is still far below).
-pub const NARINFO_LIMIT: usize = 1024 * 1024;
-/// Redirects followed before giving up.
-pub const MAX_REDIRECTS: usize = 5;
+/// Largest `/nix-cache-info` accepted: [`limits::CACHE_INFO_MAX_BYTES`].
+pub const CACHE_INFO_LIMIT: usize = limits::CACHE_INFO_MAX_BYTES;
+/// Largest narinfo accepted: [`limits::NARINFO_MAX_BYTES`].
+pub const NARINFO_LIMIT: usize = limits::NARINFO_MAX_BYTES;
+/// Redirects followed before giving up: [`limits::MAX_REDIRECTS`].
+pub const MAX_REDIRECTS: usize = limits::MAX_REDIRECTS;
 
 /// How to build the client. `Default` is what the CLI uses.
 #[derive(Clone)]
@@ -37,7 +38,7 @@ pub struct ClientOptions {
 impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
-            connect_timeout: Duration::from_secs(5),
+            connect_timeout: limits::CONNECT_TIMEOUT,
             user_agent: format!("cachectl/{}", env!("CARGO_PKG_VERSION")),
             resolver: None,
             extra_roots_pem: Vec::new(),
@@ -71,6 +72,8 @@ pub fn build_client(opts: &ClientOptions) -> Result<Client, NetError> {
         .tls_backend_rustls()
         .connect_timeout(opts.connect_timeout)
         .redirect(Policy::limited(MAX_REDIRECTS))
+        .http1_max_headers(limits::HTTP1_MAX_HEADERS)
+        .http2_max_header_list_size(limits::HTTP2_MAX_HEADER_LIST_BYTES)
         .user_agent(opts.user_agent.as_str());
     if !opts.system_proxy {
         builder = builder.no_proxy();
