@@ -104,7 +104,7 @@ pub struct CheckArgs {
     pub online: bool,
 
     /// Seconds allowed per cache when online.
-    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    #[arg(long, default_value_t = cachectl::limits::CHECK_TIMEOUT_SECS, value_name = "SECS")]
     pub timeout: f64,
 
     /// A store path to verify the signature of (repeatable).

@@ -34,7 +34,7 @@ fn same_file(_: &fs::Metadata, _: &fs::Metadata) -> bool {
 /// atomically before releasing the lock. Returns what `edit` returned.
 pub fn edit_locked<T>(path: &Path, mut edit: impl FnMut(&str) -> Result<(Option<String>, T)>) -> Result<T> {
     let real = fs::canonicalize(path).with_context(|| format!("cannot open {}", path.display()))?;
-    for _ in 0..1000 {
+    for _ in 0..cachectl::limits::LOCK_ATTEMPTS {
         let file =
             OpenOptions::new().read(true).open(&real).with_context(|| format!("cannot open {}", path.display()))?;
         file.lock().with_context(|| format!("cannot lock {}", path.display()))?;

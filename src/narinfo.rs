@@ -108,21 +108,16 @@ impl NarInfo {
             }
         }
         info.store_path = path.ok_or(NarInfoError::Missing("StorePath"))?;
-        store_path_hash(&info.store_path)
-            .ok_or_else(|| NarInfoError::BadStorePath(info.store_path.clone()))?;
+        store_path_hash(&info.store_path).ok_or_else(|| NarInfoError::BadStorePath(info.store_path.clone()))?;
         for r in &info.references {
             if !is_base_name(r) {
                 return Err(NarInfoError::BadStorePath(r.clone()));
             }
         }
-        info.url = url
-            .filter(|u| !u.is_empty())
-            .ok_or(NarInfoError::Missing("URL"))?;
+        info.url = url.filter(|u| !u.is_empty()).ok_or(NarInfoError::Missing("URL"))?;
         let raw_hash = nar_hash.ok_or(NarInfoError::Missing("NarHash"))?;
         info.nar_hash = normalize_hash(&raw_hash)?;
-        info.nar_size = nar_size
-            .filter(|s| *s != 0)
-            .ok_or(NarInfoError::Missing("NarSize"))?;
+        info.nar_size = nar_size.filter(|s| *s != 0).ok_or(NarInfoError::Missing("NarSize"))?;
         Ok(info)
     }
 
@@ -134,20 +129,10 @@ impl NarInfo {
     /// The string Nix signs: see the module documentation.
     pub fn fingerprint(&self) -> String {
         let dir = self.store_dir();
-        let mut refs: Vec<String> = self
-            .references
-            .iter()
-            .map(|r| format!("{dir}/{r}"))
-            .collect();
+        let mut refs: Vec<String> = self.references.iter().map(|r| format!("{dir}/{r}")).collect();
         refs.sort();
         refs.dedup();
-        format!(
-            "1;{};{};{};{}",
-            self.store_path,
-            self.nar_hash,
-            self.nar_size,
-            refs.join(",")
-        )
+        format!("1;{};{};{};{}", self.store_path, self.nar_hash, self.nar_size, refs.join(","))
     }
 
     /// Checks the `Sig:` lines against the trusted keys, looking keys up by name as Nix does.
@@ -180,10 +165,7 @@ impl NarInfo {
 }
 
 fn number(field: &'static str, value: &str) -> Result<u64, NarInfoError> {
-    value.parse().map_err(|_| NarInfoError::BadNumber {
-        field,
-        value: value.to_owned(),
-    })
+    value.parse().map_err(|_| NarInfoError::BadNumber { field, value: value.to_owned() })
 }
 
 /// `<32 nix32 chars>-<name>`.
@@ -234,9 +216,7 @@ impl CacheInfo {
                         .char_indices()
                         .find(|&(i, c)| !(c.is_ascii_digit() || (i == 0 && matches!(c, '-' | '+'))))
                         .map_or(value.len(), |(i, _)| i);
-                    let p = value[..end]
-                        .parse()
-                        .map_err(|_| CacheInfoError::BadPriority(value.to_owned()))?;
+                    let p = value[..end].parse().map_err(|_| CacheInfoError::BadPriority(value.to_owned()))?;
                     info.priority = Some(p);
                 }
                 _ => {}
@@ -265,11 +245,7 @@ Sig: test-1:UPqJBdGBbo0y6RZ4YJzaVGysRloRBO74lHYSxUgIUTXTYsPZt2uOAHqfXZxCRIJiBak+
 ";
     const REAL_KEY: &str = "test-1:3fSRX65Zwqi/yalMynDmnSl4yHACCzxVsiUdloF6bYs=";
     fn key(sk: &SigningKey, name: &str) -> PublicKey {
-        PublicKey::parse(&format!(
-            "{name}:{}",
-            keys::encode_b64(sk.verifying_key().as_bytes())
-        ))
-        .expect("valid key")
+        PublicKey::parse(&format!("{name}:{}", keys::encode_b64(sk.verifying_key().as_bytes()))).expect("valid key")
     }
 
     #[test]
@@ -277,10 +253,7 @@ Sig: test-1:UPqJBdGBbo0y6RZ4YJzaVGysRloRBO74lHYSxUgIUTXTYsPZt2uOAHqfXZxCRIJiBak+
         let info = NarInfo::parse(REAL).expect("parses");
         assert_eq!(info.store_dir(), "/nix/store");
         assert_eq!(info.references, Vec::<String>::new());
-        assert_eq!(
-            info.deriver.as_deref(),
-            Some("76w21n1f03fs5kw8fnffphx7qrqffw6r-hello.drv")
-        );
+        assert_eq!(info.deriver.as_deref(), Some("76w21n1f03fs5kw8fnffphx7qrqffw6r-hello.drv"));
         expect_test::expect!["1;/nix/store/mjs27ix6ig2bkbi3s3sm470vrv4lf7ic-hello;sha256:1xmr8jicvzszfzpz46g37mlpvbzjl2wpwvl2b05psipssyp1sm8h;120;"]
             .assert_eq(&info.fingerprint());
         let v = info.verify(&[PublicKey::parse(REAL_KEY).expect("key")]);
@@ -316,17 +289,11 @@ Sig: test-1:UPqJBdGBbo0y6RZ4YJzaVGysRloRBO74lHYSxUgIUTXTYsPZt2uOAHqfXZxCRIJiBak+
         let mut tampered = info.clone();
         tampered.nar_size = 121;
         let v = tampered.verify(&trusted);
-        assert_eq!(
-            (v.valid.len(), v.bad.as_slice()),
-            (0, &["mine-1".to_owned()][..])
-        );
+        assert_eq!((v.valid.len(), v.bad.as_slice()), (0, &["mine-1".to_owned()][..]));
 
         // The right bytes under another name are not trusted: Nix looks keys up by name.
         let v = info.verify(&[key(&sk, "other-1")]);
-        assert_eq!(
-            (v.valid.len(), v.untrusted.as_slice()),
-            (0, &["mine-1".to_owned()][..])
-        );
+        assert_eq!((v.valid.len(), v.untrusted.as_slice()), (0, &["mine-1".to_owned()][..]));
         info.sigs.push("junk".to_owned());
         assert_eq!(info.verify(&trusted).malformed, 1);
     }
@@ -334,21 +301,12 @@ Sig: test-1:UPqJBdGBbo0y6RZ4YJzaVGysRloRBO74lHYSxUgIUTXTYsPZt2uOAHqfXZxCRIJiBak+
     #[test]
     fn missing_and_invalid_fields_are_named() {
         let err = |from: &str, to: &str| {
-            NarInfo::parse(&REAL.replace(from, to))
-                .map_or_else(|e| e.to_string(), |_| "parsed".into())
+            NarInfo::parse(&REAL.replace(from, to)).map_or_else(|e| e.to_string(), |_| "parsed".into())
         };
-        assert_eq!(
-            err("NarSize: 120", "NarSize: 0"),
-            "narinfo has no NarSize field"
-        );
-        assert_eq!(
-            err("NarSize: 120", "NarSize: x"),
-            "narinfo field NarSize is not a number: `x`"
-        );
+        assert_eq!(err("NarSize: 120", "NarSize: 0"), "narinfo has no NarSize field");
+        assert_eq!(err("NarSize: 120", "NarSize: x"), "narinfo field NarSize is not a number: `x`");
         assert_eq!(err("URL:", "Url:"), "narinfo has no URL field");
-        assert!(
-            err("StorePath: /nix/store/mjs", "StorePath: /nix/store/").contains("not a store path")
-        );
+        assert!(err("StorePath: /nix/store/mjs", "StorePath: /nix/store/").contains("not a store path"));
         assert!(err("NarHash: sha256:1", "NarHash: sha256:").contains("not a valid hash"));
         assert_eq!(
             store_path_hash("/nix/store/mjs27ix6ig2bkbi3s3sm470vrv4lf7ic-hello"),
@@ -359,21 +317,13 @@ Sig: test-1:UPqJBdGBbo0y6RZ4YJzaVGysRloRBO74lHYSxUgIUTXTYsPZt2uOAHqfXZxCRIJiBak+
 
     #[test]
     fn cache_info_follows_nix() {
-        let info =
-            CacheInfo::parse("StoreDir: /nix/store\nWantMassQuery: 1\nPriority: 30\njunk\nX: y\n");
+        let info = CacheInfo::parse("StoreDir: /nix/store\nWantMassQuery: 1\nPriority: 30\njunk\nX: y\n");
         assert_eq!(
             info,
-            Ok(CacheInfo {
-                store_dir: Some("/nix/store".into()),
-                want_mass_query: true,
-                priority: Some(30)
-            })
+            Ok(CacheInfo { store_dir: Some("/nix/store".into()), want_mass_query: true, priority: Some(30) })
         );
         let info = CacheInfo::parse("WantMassQuery: true\nPriority: 41x").expect("stoi-like");
-        assert_eq!(
-            (info.store_dir, info.want_mass_query, info.priority),
-            (None, false, Some(41))
-        );
+        assert_eq!((info.store_dir, info.want_mass_query, info.priority), (None, false, Some(41)));
         assert!(CacheInfo::parse("Priority: high").is_err());
     }
 }

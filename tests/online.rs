@@ -23,13 +23,7 @@ use nixcache::{NixCache, nix_cache};
 /// Checks one cache with `test-1` trusted.
 async fn check_one(url: &str, probes: &[&str]) -> CacheReport {
     let trusted = [key(&nix_cache().key1)];
-    let mut reports = check_with(
-        &options(&NoDns::default()),
-        vec![target(url, probes)],
-        &trusted,
-        TIMEOUT,
-    )
-    .await;
+    let mut reports = check_with(&options(&NoDns::default()), vec![target(url, probes)], &trusted, TIMEOUT).await;
     assert_eq!(reports.len(), 1);
     reports.remove(0)
 }
@@ -49,23 +43,11 @@ async fn trusted_cache_is_verified() {
     assert_eq!(r.error, None);
     assert!(r.reachable);
     assert_eq!(r.store_dir.as_deref(), Some("/nix/store"));
-    assert_eq!(
-        r.want_mass_query,
-        Some(false),
-        "Nix 2.8 writes only StoreDir"
-    );
+    assert_eq!(r.want_mass_query, Some(false), "Nix 2.8 writes only StoreDir");
     assert_eq!(r.key_verified, Some(true));
-    assert!(
-        r.signed_by.contains(&"test-1".to_owned()),
-        "{:?}",
-        r.signed_by
-    );
+    assert!(r.signed_by.contains(&"test-1".to_owned()), "{:?}", r.signed_by);
     assert_eq!(r.verdict, "signed by trusted key test-1");
-    assert_eq!(
-        r.probe.as_deref(),
-        Some(nc.hello.as_str()),
-        "the absent probe was skipped"
-    );
+    assert_eq!(r.probe.as_deref(), Some(nc.hello.as_str()), "the absent probe was skipped");
     assert!(r.latency_ms.is_some());
 
     // A path with a reference: the fingerprint lists it as a full store path.
@@ -93,13 +75,7 @@ fn tampered_cache(nc: &NixCache, name: &str) -> std::path::PathBuf {
     let text = std::fs::read_to_string(&file).expect("read narinfo");
     let changed: String = text
         .lines()
-        .map(|l| {
-            if l.starts_with("NarSize:") {
-                "NarSize: 4096".to_owned()
-            } else {
-                l.to_owned()
-            }
-        })
+        .map(|l| if l.starts_with("NarSize:") { "NarSize: 4096".to_owned() } else { l.to_owned() })
         .collect::<Vec<_>>()
         .join("\n");
     assert_ne!(text.trim_end(), changed, "NarSize was changed");
@@ -114,32 +90,16 @@ async fn tampered_narinfo_is_not_verified() {
     let r = check_one(&server.url(), &[&nc.hello]).await;
     assert!(r.reachable, "{}", error(&r));
     assert_eq!(r.key_verified, Some(false));
-    assert!(
-        r.signed_by.is_empty(),
-        "a bad signature is no signer: {:?}",
-        r.signed_by
-    );
-    assert!(
-        r.verdict
-            .contains("bad signature from trusted key(s) test-1"),
-        "{}",
-        r.verdict
-    );
+    assert!(r.signed_by.is_empty(), "a bad signature is no signer: {:?}", r.signed_by);
+    assert!(r.verdict.contains("bad signature from trusted key(s) test-1"), "{}", r.verdict);
 }
 
 #[tokio::test]
 async fn file_urls_are_read_from_the_directory() {
     let nc = nix_cache();
     let r = check_one(&format!("file://{}", nc.signed.display()), &[&nc.greeting]).await;
-    assert_eq!(
-        (r.reachable, r.key_verified, r.error.clone()),
-        (true, Some(true), None)
-    );
-    let r = check_one(
-        &format!("file://{}", tampered_cache(nc, "tampered-file").display()),
-        &[&nc.hello],
-    )
-    .await;
+    assert_eq!((r.reachable, r.key_verified, r.error.clone()), (true, Some(true), None));
+    let r = check_one(&format!("file://{}", tampered_cache(nc, "tampered-file").display()), &[&nc.hello]).await;
     assert_eq!(r.key_verified, Some(false));
 }
 
@@ -158,37 +118,17 @@ fn real_nix_agrees_with_our_verifier() {
     ];
     for (dir, path, want) in cases {
         let store = format!("file://{}", dir.display());
-        let args = [
-            "store",
-            "verify",
-            "--no-contents",
-            "--store",
-            &store,
-            "--trusted-public-keys",
-            &nc.key1,
-            path,
-        ];
+        let args = ["store", "verify", "--no-contents", "--store", &store, "--trusted-public-keys", &nc.key1, path];
         let nix_says = nc.run("nix", &args).status.success();
         let text = std::fs::read_to_string(NixCache::narinfo_file(dir, path)).expect("narinfo");
-        let ours = NarInfo::parse(&text)
-            .expect("narinfo parses")
-            .verify(&trusted)
-            .is_trusted();
-        assert_eq!(
-            (nix_says, ours),
-            (want, want),
-            "nix and cachectl on {path} in {}",
-            dir.display()
-        );
+        let ours = NarInfo::parse(&text).expect("narinfo parses").verify(&trusted).is_trusted();
+        assert_eq!((nix_says, ours), (want, want), "nix and cachectl on {path} in {}", dir.display());
     }
 }
 
 #[tokio::test]
 async fn refused_port_is_reported() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind")
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("bind").port();
     let r = check_one(&format!("http://127.0.0.1:{port}"), &[]).await;
     assert!(!r.reachable);
     assert_eq!(error(&r), "connection refused");
@@ -198,31 +138,14 @@ async fn refused_port_is_reported() {
 #[tokio::test]
 async fn silent_server_times_out_without_holding_up_the_others() {
     let nc = nix_cache();
-    let (silent, good) = (
-        Server::start(Mode::Silent),
-        Server::start(Mode::Dir(nc.signed.clone())),
-    );
-    let caches = vec![
-        target(&silent.url(), &[&nc.hello]),
-        target(&good.url(), &[&nc.hello]),
-    ];
+    let (silent, good) = (Server::start(Mode::Silent), Server::start(Mode::Dir(nc.signed.clone())));
+    let caches = vec![target(&silent.url(), &[&nc.hello]), target(&good.url(), &[&nc.hello])];
     let trusted = [key(&nc.key1)];
-    let reports = check_with(
-        &options(&NoDns::default()),
-        caches,
-        &trusted,
-        Duration::from_secs(1),
-    )
-    .await;
-    let [dead, ok] = reports.as_slice() else {
-        panic!("two reports expected: {reports:?}")
-    };
+    let reports = check_with(&options(&NoDns::default()), caches, &trusted, Duration::from_secs(1)).await;
+    let [dead, ok] = reports.as_slice() else { panic!("two reports expected: {reports:?}") };
     assert_eq!(dead.url, silent.url(), "reports keep input order");
     assert_eq!(error(dead), "timed out after 1s");
-    assert_eq!(
-        (ok.reachable, ok.key_verified, ok.error.clone()),
-        (true, Some(true), None)
-    );
+    assert_eq!((ok.reachable, ok.key_verified, ok.error.clone()), (true, Some(true), None));
 }
 
 /// A directory holding only `nix-cache-info` with this content.
@@ -237,14 +160,8 @@ async fn foreign_store_dir_is_refused() {
     let dir = cache_info_dir(b"StoreDir: /gnu/store\nWantMassQuery: 1\nPriority: 30\n");
     let server = Server::start(Mode::Dir(dir.path().to_owned()));
     let r = check_one(&server.url(), &[]).await;
-    assert_eq!(
-        error(&r),
-        "foreign store: serves store /gnu/store, not /nix/store"
-    );
-    assert_eq!(
-        (r.store_dir.as_deref(), r.priority, r.want_mass_query),
-        (Some("/gnu/store"), Some(30), Some(true))
-    );
+    assert_eq!(error(&r), "foreign store: serves store /gnu/store, not /nix/store");
+    assert_eq!((r.store_dir.as_deref(), r.priority, r.want_mass_query), (Some("/gnu/store"), Some(30), Some(true)));
 }
 
 #[tokio::test]
@@ -256,10 +173,7 @@ async fn missing_cache_info_is_not_a_binary_cache() {
     let html = cache_info_dir(b"<html>welcome</html>");
     let server = Server::start(Mode::Dir(html.path().to_owned()));
     let r = check_one(&server.url(), &[]).await;
-    assert_eq!(
-        error(&r),
-        "not a binary cache: /nix-cache-info has no StoreDir"
-    );
+    assert_eq!(error(&r), "not a binary cache: /nix-cache-info has no StoreDir");
 }
 
 #[tokio::test]
@@ -267,35 +181,20 @@ async fn server_errors_and_redirect_loops_are_named() {
     let server = Server::start(Mode::Status(500));
     assert_eq!(error(&check_one(&server.url(), &[]).await), "http 500");
     let server = Server::start(Mode::RedirectLoop);
-    assert_eq!(
-        error(&check_one(&server.url(), &[]).await),
-        "too many redirects"
-    );
+    assert_eq!(error(&check_one(&server.url(), &[]).await), "too many redirects");
 }
 
 #[tokio::test]
 async fn dns_failure_of_a_tailnet_name_suggests_tailscale() {
     let dns = NoDns::default();
-    let caches = vec![
-        target("http://magnolia:5000", &[]),
-        target("https://cache.example.org", &[]),
-    ];
+    let caches = vec![target("http://magnolia:5000", &[]), target("https://cache.example.org", &[])];
     let reports = check_with(&options(&dns), caches, &[], TIMEOUT).await;
-    let [tailnet, public] = reports.as_slice() else {
-        panic!("two reports expected")
-    };
-    assert_eq!(
-        error(tailnet),
-        "dns lookup of magnolia failed: is Tailscale up?"
-    );
+    let [tailnet, public] = reports.as_slice() else { panic!("two reports expected") };
+    assert_eq!(error(tailnet), "dns lookup of magnolia failed: is Tailscale up?");
     assert_eq!(error(public), "dns lookup of cache.example.org failed");
     let mut asked = dns.0.lock().map(|a| a.clone()).unwrap_or_default();
     asked.sort();
-    assert_eq!(
-        asked,
-        ["cache.example.org", "magnolia"],
-        "the injected resolver answered"
-    );
+    assert_eq!(asked, ["cache.example.org", "magnolia"], "the injected resolver answered");
 }
 
 #[tokio::test]
@@ -304,19 +203,9 @@ async fn oversize_cache_info_is_too_large() {
     big.resize(100 * 1024, b'#');
     let dir = cache_info_dir(&big);
     for no_length in [false, true] {
-        let server = Server::start_with(
-            Mode::Dir(dir.path().to_owned()),
-            Options {
-                no_length,
-                tls: None,
-            },
-        );
+        let server = Server::start_with(Mode::Dir(dir.path().to_owned()), Options { no_length, tls: None });
         let r = check_one(&server.url(), &[]).await;
-        assert_eq!(
-            error(&r),
-            "response too large (over 65536 bytes)",
-            "no_length={no_length}"
-        );
+        assert_eq!(error(&r), "response too large (over 65536 bytes)", "no_length={no_length}");
     }
     let r = check_one(&format!("file://{}", dir.path().display()), &[]).await;
     assert_eq!(error(&r), "response too large (over 65536 bytes)");
@@ -326,10 +215,7 @@ async fn oversize_cache_info_is_too_large() {
 async fn https_needs_a_trusted_ca() {
     let nc = nix_cache();
     let pki = tls::Pki::new();
-    let opts = Options {
-        tls: Some(pki.server_config()),
-        no_length: false,
-    };
+    let opts = Options { tls: Some(pki.server_config()), no_length: false };
     let server = Server::start_with(Mode::Dir(nc.signed.clone()), opts);
     let trusted = [key(&nc.key1)];
     let dns = NoDns::default();
@@ -338,44 +224,21 @@ async fn https_needs_a_trusted_ca() {
     let plain = check_with(&options(&dns), caches(), &trusted, TIMEOUT).await;
     let r = plain.first().expect("report");
     assert!(!r.reachable);
-    assert_eq!(
-        error(r),
-        "tls error: invalid peer certificate: UnknownIssuer"
-    );
+    assert_eq!(error(r), "tls error: invalid peer certificate: UnknownIssuer");
 
-    let with_ca = ClientOptions {
-        extra_roots_pem: vec![pki.ca_pem.clone().into_bytes()],
-        ..options(&dns)
-    };
-    let r = check_with(&with_ca, caches(), &trusted, TIMEOUT)
-        .await
-        .remove(0);
-    assert_eq!(
-        (r.reachable, r.key_verified, r.error.clone()),
-        (true, Some(true), None)
-    );
+    let with_ca = ClientOptions { extra_roots_pem: vec![pki.ca_pem.clone().into_bytes()], ..options(&dns) };
+    let r = check_with(&with_ca, caches(), &trusted, TIMEOUT).await.remove(0);
+    assert_eq!((r.reachable, r.key_verified, r.error.clone()), (true, Some(true), None));
 }
 
 #[test]
 fn run_blocking_serves_sync_callers() {
     let nc = nix_cache();
     let server = Server::start(Mode::Dir(nc.signed.clone()));
-    let caches = vec![
-        target("ssh://builder", &[]),
-        target(&server.url(), &[&nc.hello]),
-    ];
-    let reports = run_blocking(
-        &options(&NoDns::default()),
-        caches,
-        &[key(&nc.key1)],
-        TIMEOUT,
-    )
-    .expect("runs");
+    let caches = vec![target("ssh://builder", &[]), target(&server.url(), &[&nc.hello])];
+    let reports = run_blocking(&options(&NoDns::default()), caches, &[key(&nc.key1)], TIMEOUT).expect("runs");
     let verdicts: Vec<&str> = reports.iter().map(|r| r.verdict.as_str()).collect();
-    assert_eq!(
-        verdicts,
-        ["not checked: scheme ssh", "signed by trusted key test-1"]
-    );
+    assert_eq!(verdicts, ["not checked: scheme ssh", "signed by trusted key test-1"]);
     let json = serde_json::to_value(&reports[1]).expect("json");
     assert_eq!(json["key_verified"], true);
     assert_eq!(json["signed_by"], serde_json::json!(["test-1"]));

@@ -155,7 +155,6 @@ fn check_all_outputs(strip_diffs: bool) {
 }
 
 #[test]
-#[ignore = "open bug: the diffs of add/remove (--dry-run, and --json even when writing) print secret keys on their context and removed lines; un-ignore when src/commands redacts them"]
 fn no_output_ever_holds_the_secret_key() {
     check_all_outputs(false);
 }

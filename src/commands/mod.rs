@@ -80,13 +80,39 @@ pub fn print_note(path: &str, note: &cachectl::nix::plan::Note) {
     eprintln!("{path}:{}: {level}: {}", note.line, note.message);
 }
 
-/// A unified diff of `before` → `after` labelled with `path`.
+/// A unified diff of `before` → `after` labelled with `path`, secret keys redacted.
 pub fn diff(path: &str, before: &str, after: &str) -> String {
-    similar::TextDiff::from_lines(before, after)
+    let d = similar::TextDiff::from_lines(before, after)
         .unified_diff()
         .context_radius(3)
         .header(&format!("a/{path}"), &format!("b/{path}"))
-        .to_string()
+        .to_string();
+    redact_secrets(&d)
+}
+
+/// Replaces every `name:base64` word that is a secret key (64 bytes) with a redaction, so
+/// diffs of files that hold a leaked key never print it.
+pub fn redact_secrets(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.contains(':') && cachectl::keys::looks_secret(word) {
+            out.push_str(&cachectl::keys::redacted(word));
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_whitespace() || matches!(c, '"' | '\'' | ';' | '[' | ']' | '(' | ')') {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
 }
 
 pub(crate) fn write_json(out: &mut dyn Write, value: &serde_json::Value) -> anyhow::Result<()> {

@@ -19,7 +19,7 @@ const LOCAL_PROBES: usize = 3;
 
 /// The `--timeout` as a duration, refusing nonsense.
 pub fn timeout(args: &CheckArgs) -> Result<Duration> {
-    if !args.timeout.is_finite() || args.timeout <= 0.0 || args.timeout > 600.0 {
+    if !args.timeout.is_finite() || args.timeout <= 0.0 || args.timeout > cachectl::limits::MAX_TIMEOUT_SECS {
         bail!("--timeout must be a number of seconds between 0 and 600");
     }
     Ok(Duration::from_secs_f64(args.timeout))

@@ -82,15 +82,8 @@ pub fn normalize_hash(s: &str) -> Result<String, NarInfoError> {
 }
 
 fn decode_base16(s: &str) -> Option<Vec<u8>> {
-    let hex = |c: u8| {
-        char::from(c)
-            .to_digit(16)
-            .and_then(|d| u8::try_from(d).ok())
-    };
-    s.as_bytes()
-        .chunks(2)
-        .map(|p| Some(hex(*p.first()?)? << 4 | hex(*p.get(1)?)?))
-        .collect()
+    let hex = |c: u8| char::from(c).to_digit(16).and_then(|d| u8::try_from(d).ok());
+    s.as_bytes().chunks(2).map(|p| Some(hex(*p.first()?)? << 4 | hex(*p.get(1)?)?)).collect()
 }
 
 #[cfg(test)]
@@ -99,8 +92,7 @@ mod tests {
     use crate::keys;
 
     /// `nix hash to-base16` of `sha256:1xmr8jicvzszfzpz46g37mlpvbzjl2wpwvl2b05psipssyp1sm8h`, the NarHash of a real narinfo.
-    const REAL_B16: &str =
-        "sha256:10551daed7fa467d0b58826e7eb9a0f2af7d693de319f2ef775fffcda244b9f6";
+    const REAL_B16: &str = "sha256:10551daed7fa467d0b58826e7eb9a0f2af7d693de319f2ef775fffcda244b9f6";
     /// `nix hash to-sri` of it.
     const REAL_SRI: &str = "sha256-EFUdrtf6Rn0LWIJufrmg8q99aT3jGfLvd1//zaJEufY=";
 
@@ -110,17 +102,9 @@ mod tests {
         let bytes = nix32_decode(nix32, 32).expect("decodes");
         assert_eq!(nix32_encode(&bytes), nix32);
         let b16 = REAL_B16.trim_start_matches("sha256:");
-        assert_eq!(
-            decode_base16(b16).as_deref(),
-            Some(bytes.as_slice()),
-            "matches `nix hash to-base16`"
-        );
+        assert_eq!(decode_base16(b16).as_deref(), Some(bytes.as_slice()), "matches `nix hash to-base16`");
         assert_eq!(nix32_encode(&[0u8; 20]), "0".repeat(32));
-        assert_eq!(
-            nix32_decode("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", 32),
-            None,
-            "overflow"
-        );
+        assert_eq!(nix32_decode("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", 32), None, "overflow");
         assert_eq!(nix32_decode("e", 1), None, "`e` is not in the alphabet");
     }
 

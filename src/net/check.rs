@@ -81,11 +81,7 @@ impl CacheReport {
 
     fn fail(&mut self, err: NetError) {
         self.error = Some(err.to_string());
-        self.verdict = if self.reachable {
-            err.to_string()
-        } else {
-            format!("unreachable: {err}")
-        };
+        self.verdict = if self.reachable { err.to_string() } else { format!("unreachable: {err}") };
         self.error_kind = Some(err);
     }
 }
@@ -97,14 +93,7 @@ pub async fn check_caches(
     trusted: &[PublicKey],
     timeout: Duration,
 ) -> Vec<CacheReport> {
-    check_caches_with(
-        client,
-        caches,
-        trusted,
-        timeout,
-        ClientOptions::default().connect_timeout,
-    )
-    .await
+    check_caches_with(client, caches, trusted, timeout, ClientOptions::default().connect_timeout).await
 }
 
 /// [`check_caches`] for a client built with a non-default connect timeout (used only to
@@ -122,9 +111,8 @@ pub async fn check_caches_with(
         .map(|target| {
             let (client, trusted) = (client.clone(), Arc::clone(&trusted));
             let url = target.url.clone();
-            let task = tokio::spawn(async move {
-                check_one(&client, &target, &trusted, timeout, connect_timeout).await
-            });
+            let task =
+                tokio::spawn(async move { check_one(&client, &target, &trusted, timeout, connect_timeout).await });
             (url, task)
         })
         .collect();
@@ -132,9 +120,7 @@ pub async fn check_caches_with(
     for (url, task) in tasks {
         reports.push(task.await.unwrap_or_else(|e| {
             let mut r = CacheReport::new(&url);
-            r.fail(NetError::Other(format!(
-                "internal error: check task failed: {e}"
-            )));
+            r.fail(NetError::Other(format!("internal error: check task failed: {e}")));
             r
         }));
     }
@@ -152,9 +138,7 @@ async fn check_one(
     let source = match Source::new(&target.url, client, connect_timeout) {
         Ok(Some(source)) => source,
         Ok(None) => {
-            let scheme = StoreUrl::parse(&target.url)
-                .map(|u| u.scheme)
-                .unwrap_or_default();
+            let scheme = StoreUrl::parse(&target.url).map(|u| u.scheme).unwrap_or_default();
             report.checked = false;
             report.verdict = format!("not checked: scheme {scheme}");
             return report;
@@ -184,10 +168,8 @@ async fn probe(
         Ok(Fetched::Body(body)) => body,
         Ok(Fetched::Missing(code)) => {
             report.reachable = true;
-            let why = code.map_or_else(
-                || "no nix-cache-info file".to_owned(),
-                |c| format!("no /nix-cache-info (http {c})"),
-            );
+            let why =
+                code.map_or_else(|| "no nix-cache-info file".to_owned(), |c| format!("no /nix-cache-info (http {c})"));
             return Err(NetError::NotACache(why));
         }
         Err(e) => {
@@ -197,16 +179,13 @@ async fn probe(
     };
     report.reachable = true;
     report.latency_ms = Some(u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX));
-    let info = CacheInfo::parse(&String::from_utf8_lossy(&body))
-        .map_err(|e| NetError::NotACache(e.to_string()))?;
+    let info = CacheInfo::parse(&String::from_utf8_lossy(&body)).map_err(|e| NetError::NotACache(e.to_string()))?;
     report.want_mass_query = Some(info.want_mass_query);
     report.priority = info.priority;
     report.store_dir.clone_from(&info.store_dir);
     match info.store_dir.as_deref() {
         None => {
-            return Err(NetError::NotACache(
-                "/nix-cache-info has no StoreDir".to_owned(),
-            ));
+            return Err(NetError::NotACache("/nix-cache-info has no StoreDir".to_owned()));
         }
         Some(NIX_STORE) => {}
         Some(other) => return Err(NetError::ForeignStore(other.to_owned())),
@@ -216,31 +195,19 @@ async fn probe(
         let Some(hash) = store_path_hash(path) else {
             continue;
         };
-        let body = match source
-            .get(&format!("{hash}.narinfo"), NARINFO_LIMIT)
-            .await?
-        {
+        let body = match source.get(&format!("{hash}.narinfo"), NARINFO_LIMIT).await? {
             Fetched::Missing(_) => continue,
             Fetched::Body(body) => body,
         };
-        let bad = |reason: String| NetError::BadNarInfo {
-            path: path.clone(),
-            reason,
-        };
-        let narinfo =
-            NarInfo::parse(&String::from_utf8_lossy(&body)).map_err(|e| bad(e.to_string()))?;
+        let bad = |reason: String| NetError::BadNarInfo { path: path.clone(), reason };
+        let narinfo = NarInfo::parse(&String::from_utf8_lossy(&body)).map_err(|e| bad(e.to_string()))?;
         if narinfo.store_path != *path {
             return Err(bad(format!("it describes {}", narinfo.store_path)));
         }
         let verdict = narinfo.verify(trusted);
         report.probe = Some(path.clone());
         report.key_verified = Some(verdict.is_trusted());
-        report.signed_by = verdict
-            .valid
-            .iter()
-            .chain(&verdict.untrusted)
-            .cloned()
-            .collect();
+        report.signed_by = verdict.valid.iter().chain(&verdict.untrusted).cloned().collect();
         report.verdict = describe(&verdict, narinfo.ca.is_some());
         report.signatures = Some(verdict);
         return Ok(());
@@ -299,30 +266,15 @@ mod tests {
     #[test]
     fn json_has_exactly_the_documented_fields() {
         let json = serde_json::to_value(CacheReport::new("http://a")).expect("serialises");
-        let keys: Vec<&str> = json
-            .as_object()
-            .map(|o| o.keys().map(String::as_str).collect())
-            .unwrap_or_default();
+        let keys: Vec<&str> = json.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
         expect_test::expect![[r#"["error", "key_verified", "latency_ms", "priority", "reachable", "signed_by", "store_dir", "url", "verdict", "want_mass_query"]"#]]
             .assert_eq(&format!("{keys:?}"));
     }
 
     #[test]
     fn unsupported_schemes_are_skipped_quickly() {
-        let caches = vec![CacheTarget {
-            url: "ssh://builder".into(),
-            probes: vec![],
-        }];
-        let reports = run_blocking(
-            &ClientOptions::default(),
-            caches,
-            &[],
-            Duration::from_secs(1),
-        )
-        .expect("runs");
-        assert_eq!(
-            reports.first().map(|r| (r.checked, r.verdict.as_str())),
-            Some((false, "not checked: scheme ssh"))
-        );
+        let caches = vec![CacheTarget { url: "ssh://builder".into(), probes: vec![] }];
+        let reports = run_blocking(&ClientOptions::default(), caches, &[], Duration::from_secs(1)).expect("runs");
+        assert_eq!(reports.first().map(|r| (r.checked, r.verdict.as_str())), Some((false, "not checked: scheme ssh")));
     }
 }

@@ -91,8 +91,7 @@ pub fn build_client(opts: &ClientOptions) -> Result<Client, NetError> {
         builder = builder.tls_certs_merge(roots);
     }
     builder.build().map_err(|e| {
-        let cause =
-            std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string);
+        let cause = std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string);
         NetError::Other(format!("cannot build http client: {cause}"))
     })
 }
@@ -117,19 +116,13 @@ pub async fn read_limited(
 }
 
 /// Reads a local file, failing beyond `limit` bytes; `Ok(None)` when it does not exist.
-pub fn read_file_limited(
-    path: &std::path::Path,
-    limit: usize,
-) -> Result<Option<Vec<u8>>, NetError> {
+pub fn read_file_limited(path: &std::path::Path, limit: usize) -> Result<Option<Vec<u8>>, NetError> {
     use std::io::Read as _;
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
-            return Err(NetError::Other(format!(
-                "cannot read {}: {e}",
-                path.display()
-            )));
+            return Err(NetError::Other(format!("cannot read {}: {e}", path.display())));
         }
     };
     let mut body = Vec::new();
@@ -157,10 +150,7 @@ mod tests {
         let path = dir.path().join("f");
         std::fs::write(&path, [b'x'; 10]).expect("write");
         assert_eq!(read_file_limited(&path, 10), Ok(Some(vec![b'x'; 10])));
-        assert_eq!(
-            read_file_limited(&path, 9),
-            Err(NetError::TooLarge { limit: 9 })
-        );
+        assert_eq!(read_file_limited(&path, 9), Err(NetError::TooLarge { limit: 9 }));
         assert_eq!(read_file_limited(&dir.path().join("missing"), 9), Ok(None));
     }
 }

@@ -63,18 +63,12 @@ impl NetError {
     }
 
     pub(crate) fn timed_out(after: Duration) -> NetError {
-        NetError::TimedOut {
-            after_ms: u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
-        }
+        NetError::TimedOut { after_ms: u64::try_from(after.as_millis()).unwrap_or(u64::MAX) }
     }
 }
 
 fn millis(ms: u64) -> String {
-    if ms.is_multiple_of(1000) {
-        format!("{}s", ms / 1000)
-    } else {
-        format!("{ms}ms")
-    }
+    if ms.is_multiple_of(1000) { format!("{}s", ms / 1000) } else { format!("{ms}ms") }
 }
 
 /// The errors below `err`, outermost first, including the payloads of `io::Error`s.
@@ -100,10 +94,7 @@ pub fn classify(err: &reqwest::Error, url: &StoreUrl, connect_timeout: Duration)
         return NetError::TooManyRedirects;
     }
     if err.is_dns() || chain.iter().any(|e| e.to_string() == "dns error") {
-        return NetError::Dns {
-            host: url.host.clone(),
-            tailnet: url.is_tailnet(),
-        };
+        return NetError::Dns { host: url.host.clone(), tailnet: url.is_tailnet() };
     }
     for e in &chain {
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {
@@ -120,17 +111,10 @@ pub fn classify(err: &reqwest::Error, url: &StoreUrl, connect_timeout: Duration)
     }
     let text = describe(&chain);
     let lower = text.to_ascii_lowercase();
-    if ["certificate", "handshake", "tls"]
-        .iter()
-        .any(|w| lower.contains(w))
-    {
+    if ["certificate", "handshake", "tls"].iter().any(|w| lower.contains(w)) {
         return NetError::Tls(text);
     }
-    NetError::Connect(if text.is_empty() {
-        "request failed".to_owned()
-    } else {
-        text
-    })
+    NetError::Connect(if text.is_empty() { "request failed".to_owned() } else { text })
 }
 
 /// The causes' messages joined with `: `, repeats dropped (hyper and io often repeat).
@@ -151,27 +135,12 @@ mod tests {
 
     #[test]
     fn messages_are_plain() {
-        let dns = NetError::Dns {
-            host: "magnolia".into(),
-            tailnet: true,
-        };
-        assert_eq!(
-            dns.to_string(),
-            "dns lookup of magnolia failed: is Tailscale up?"
-        );
-        let dns = NetError::Dns {
-            host: "cache.example.org".into(),
-            tailnet: false,
-        };
+        let dns = NetError::Dns { host: "magnolia".into(), tailnet: true };
+        assert_eq!(dns.to_string(), "dns lookup of magnolia failed: is Tailscale up?");
+        let dns = NetError::Dns { host: "cache.example.org".into(), tailnet: false };
         assert_eq!(dns.to_string(), "dns lookup of cache.example.org failed");
-        assert_eq!(
-            NetError::timed_out(Duration::from_secs(1)).to_string(),
-            "timed out after 1s"
-        );
-        assert_eq!(
-            NetError::timed_out(Duration::from_millis(1500)).to_string(),
-            "timed out after 1500ms"
-        );
+        assert_eq!(NetError::timed_out(Duration::from_secs(1)).to_string(), "timed out after 1s");
+        assert_eq!(NetError::timed_out(Duration::from_millis(1500)).to_string(), "timed out after 1500ms");
         assert_eq!(NetError::Status(500).to_string(), "http 500");
         assert_eq!(
             NetError::ForeignStore("/gnu/store".into()).to_string(),
@@ -188,10 +157,6 @@ mod tests {
         let tls = io::Error::new(io::ErrorKind::InvalidData, rustls::Error::DecryptError);
         let outer = Outer(io::Error::other(tls));
         let chain = causes(&outer);
-        assert!(
-            chain
-                .iter()
-                .any(|e| e.downcast_ref::<rustls::Error>().is_some())
-        );
+        assert!(chain.iter().any(|e| e.downcast_ref::<rustls::Error>().is_some()));
     }
 }

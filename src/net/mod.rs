@@ -14,8 +14,8 @@ mod fetch;
 pub mod order;
 
 pub use check::{
-    CacheReport, CacheTarget, DEFAULT_PRIORITY, check_caches, check_caches_with, effective_order,
-    local_probes, probes_in, run_blocking,
+    CacheReport, CacheTarget, DEFAULT_PRIORITY, check_caches, check_caches_with, effective_order, local_probes,
+    probes_in, run_blocking,
 };
 pub use client::{ClientOptions, build_client};
 pub use error::NetError;

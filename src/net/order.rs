@@ -17,10 +17,7 @@ impl CacheReport {
         let param = StoreUrl::parse(&self.url)
             .ok()
             .and_then(|u| u.params)
-            .and_then(|p| {
-                p.split('&')
-                    .find_map(|kv| kv.strip_prefix("priority=").and_then(|v| v.parse().ok()))
-            });
+            .and_then(|p| p.split('&').find_map(|kv| kv.strip_prefix("priority=").and_then(|v| v.parse().ok())));
         param.or(self.priority).unwrap_or(DEFAULT_PRIORITY)
     }
 }
@@ -29,11 +26,7 @@ impl CacheReport {
 /// first, ties in list order (Nix sorts its substituter list stably).
 pub fn effective_order(reports: &[CacheReport]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..reports.len()).collect();
-    order.sort_by_key(|&i| {
-        reports
-            .get(i)
-            .map_or(DEFAULT_PRIORITY, CacheReport::effective_priority)
-    });
+    order.sort_by_key(|&i| reports.get(i).map_or(DEFAULT_PRIORITY, CacheReport::effective_priority));
     order
 }
 
@@ -63,10 +56,7 @@ mod tests {
     use super::*;
 
     fn report(url: &str, priority: Option<i32>) -> CacheReport {
-        CacheReport {
-            priority,
-            ..CacheReport::new(url)
-        }
+        CacheReport { priority, ..CacheReport::new(url) }
     }
 
     #[test]
@@ -94,13 +84,7 @@ mod tests {
         }
         let probes = probes_in(dir.path(), 5);
         let names: Vec<&str> = probes.iter().filter_map(|p| p.rsplit('/').next()).collect();
-        assert_eq!(
-            names,
-            [
-                "00000000000000000000000000000000-a",
-                "mjs27ix6ig2bkbi3s3sm470vrv4lf7ic-hello"
-            ]
-        );
+        assert_eq!(names, ["00000000000000000000000000000000-a", "mjs27ix6ig2bkbi3s3sm470vrv4lf7ic-hello"]);
         assert_eq!(probes_in(dir.path(), 1).len(), 1);
         assert!(probes_in(&dir.path().join("none"), 3).is_empty());
     }

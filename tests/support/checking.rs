@@ -34,10 +34,7 @@ pub fn options(dns: &NoDns) -> ClientOptions {
 }
 
 pub fn target(url: &str, probes: &[&str]) -> CacheTarget {
-    CacheTarget {
-        url: url.to_owned(),
-        probes: probes.iter().map(|p| (*p).to_owned()).collect(),
-    }
+    CacheTarget { url: url.to_owned(), probes: probes.iter().map(|p| (*p).to_owned()).collect() }
 }
 
 pub fn key(s: &str) -> PublicKey {

@@ -69,12 +69,7 @@ impl Server {
                 std::thread::spawn(move || serve_conn(conn, &mode, &opts));
             }
         });
-        Server {
-            addr,
-            https,
-            stop,
-            thread: Some(thread),
-        }
+        Server { addr, https, stop, thread: Some(thread) }
     }
 
     /// `http://127.0.0.1:PORT` (or https).
@@ -131,19 +126,12 @@ fn handle(stream: &mut impl ReadWrite, mode: &Mode, opts: &Options) {
         },
         Mode::Status(code) => (*code, Vec::new(), String::new()),
         Mode::RedirectLoop => {
-            let n: u32 = target
-                .split_once('?')
-                .and_then(|(_, q)| q.parse().ok())
-                .unwrap_or(0);
+            let n: u32 = target.split_once('?').and_then(|(_, q)| q.parse().ok()).unwrap_or(0);
             (302, Vec::new(), format!("Location: {path}?{}\r\n", n + 1))
         }
         Mode::Silent => return,
     };
-    let length = if opts.no_length {
-        String::new()
-    } else {
-        format!("Content-Length: {}\r\n", body.len())
-    };
+    let length = if opts.no_length { String::new() } else { format!("Content-Length: {}\r\n", body.len()) };
     let head = format!("HTTP/1.1 {status} X\r\n{extra}{length}Connection: close\r\n\r\n");
     let _ = stream.write_all(head.as_bytes());
     if !head_only {

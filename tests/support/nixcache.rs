@@ -52,9 +52,7 @@ impl NixCache {
     pub fn command(&self, program: &str) -> Command {
         let mut cmd = Command::new(program);
         let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
-        cmd.env_clear()
-            .env("PATH", path)
-            .env("NIX_CONF_DIR", self.root.join("conf"));
+        cmd.env_clear().env("PATH", path).env("NIX_CONF_DIR", self.root.join("conf"));
         for (var, dir) in [
             ("HOME", "home"),
             ("XDG_CACHE_HOME", "home/.cache"),
@@ -73,9 +71,9 @@ impl NixCache {
     pub fn run(&self, program: &str, args: &[&str]) -> Output {
         match self.command(program).args(args).output() {
             Ok(out) => out,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
-                "`{program}` not found: the online tests need Debian's nix-bin (apt-get install nix-bin)"
-            ),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                panic!("`{program}` not found: the online tests need Debian's nix-bin (apt-get install nix-bin)")
+            }
             Err(e) => panic!("cannot run {program}: {e}"),
         }
     }
@@ -125,11 +123,7 @@ fn force_remove(path: &Path) {
     if !path.exists() {
         return;
     }
-    let _ = Command::new("chmod")
-        .args(["-R", "u+w"])
-        .arg(path)
-        .stderr(std::process::Stdio::null())
-        .status();
+    let _ = Command::new("chmod").args(["-R", "u+w"]).arg(path).stderr(std::process::Stdio::null()).status();
     let _ = std::fs::remove_dir_all(path);
 }
 
@@ -139,9 +133,7 @@ fn build() -> NixCache {
     if let Ok(entries) = std::fs::read_dir(&base) {
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            let stale = name
-                .strip_prefix("nixcache-")
-                .is_some_and(|pid| !Path::new("/proc").join(pid).exists());
+            let stale = name.strip_prefix("nixcache-").is_some_and(|pid| !Path::new("/proc").join(pid).exists());
             if stale {
                 force_remove(&e.path());
             }
@@ -173,53 +165,22 @@ fn build() -> NixCache {
     for n in ["1", "2"] {
         cache.ok(
             "nix-store",
-            &[
-                "--generate-binary-cache-key",
-                &format!("test-{n}"),
-                &format!("sec{n}"),
-                &format!("pub{n}"),
-            ],
+            &["--generate-binary-cache-key", &format!("test-{n}"), &format!("sec{n}"), &format!("pub{n}")],
         );
     }
-    let read = |f: &str| {
-        std::fs::read_to_string(cache.root.join(f))
-            .expect("read key")
-            .trim()
-            .to_owned()
-    };
+    let read = |f: &str| std::fs::read_to_string(cache.root.join(f)).expect("read key").trim().to_owned();
     (cache.key1, cache.key2) = (read("pub1"), read("pub2"));
 
-    let built = cache.ok(
-        "nix-build",
-        &[
-            "--no-out-link",
-            "paths.nix",
-            "-A",
-            "hello",
-            "-A",
-            "greeting",
-        ],
-    );
-    let find = |suffix: &str| {
-        built
-            .lines()
-            .find(|l| l.ends_with(suffix))
-            .map(str::to_owned)
-    };
+    let built = cache.ok("nix-build", &["--no-out-link", "paths.nix", "-A", "hello", "-A", "greeting"]);
+    let find = |suffix: &str| built.lines().find(|l| l.ends_with(suffix)).map(str::to_owned);
     cache.hello = find("-hello").unwrap_or_else(|| panic!("no hello in nix-build output: {built}"));
-    cache.greeting =
-        find("-greeting").unwrap_or_else(|| panic!("no greeting in nix-build output: {built}"));
+    cache.greeting = find("-greeting").unwrap_or_else(|| panic!("no greeting in nix-build output: {built}"));
 
     let other_url = format!("file://{}", cache.other.display());
     let signed_url = format!("file://{}", cache.signed.display());
     let (hello, greeting) = (cache.hello.clone(), cache.greeting.clone());
     cache.ok("nix", &["copy", "--to", &other_url, &greeting]);
-    cache.ok(
-        "nix",
-        &[
-            "store", "sign", "--store", &other_url, "-k", "sec2", &hello, &greeting,
-        ],
-    );
+    cache.ok("nix", &["store", "sign", "--store", &other_url, "-k", "sec2", &hello, &greeting]);
     cache.ok("nix", &["store", "sign", "-k", "sec1", "-r", &greeting]);
     cache.ok("nix", &["copy", "--to", &signed_url, &greeting]);
     cache

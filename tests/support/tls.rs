@@ -6,8 +6,7 @@
 use std::sync::Arc;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose,
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
@@ -22,8 +21,7 @@ impl Pki {
     pub fn new() -> Pki {
         let ca_key = KeyPair::generate().expect("ca key");
         let mut ca = CertificateParams::new(Vec::<String>::new()).expect("ca params");
-        ca.distinguished_name
-            .push(DnType::CommonName, "cachectl test ca");
+        ca.distinguished_name.push(DnType::CommonName, "cachectl test ca");
         ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         let ca_cert = ca.self_signed(&ca_key).expect("ca cert");
@@ -31,15 +29,10 @@ impl Pki {
 
         let leaf_key = KeyPair::generate().expect("leaf key");
         let mut leaf = CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("leaf params");
-        leaf.distinguished_name
-            .push(DnType::CommonName, "cachectl test server");
+        leaf.distinguished_name.push(DnType::CommonName, "cachectl test server");
         leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         let leaf_cert = leaf.signed_by(&leaf_key, &issuer).expect("leaf cert");
-        Pki {
-            ca_pem: ca_cert.pem(),
-            leaf_der: leaf_cert.der().clone(),
-            leaf_key_der: leaf_key.serialize_der(),
-        }
+        Pki { ca_pem: ca_cert.pem(), leaf_der: leaf_cert.der().clone(), leaf_key_der: leaf_key.serialize_der() }
     }
 
     /// A rustls server configuration (ring, HTTP/1.1) presenting the leaf certificate.
