@@ -22,7 +22,20 @@ pub fn parse(text: &str) -> Result<SyntaxNode, SyntaxError> {
         let (line, column) = idx.line_col(text, range);
         return Err(SyntaxError { offset: range, line, column, message });
     }
-    Ok(parsed.syntax())
+    let root = parsed.syntax();
+    // rnix accepts some list elements that Nix's grammar rejects (`[ x: x ]`, `[ if … ]`).
+    let bad = root.descendants().filter(|n| n.kind() == SyntaxKind::NODE_LIST).flat_map(|l| l.children()).find(|c| {
+        use SyntaxKind::*;
+        matches!(c.kind(), NODE_LAMBDA | NODE_LET_IN | NODE_IF_ELSE | NODE_WITH | NODE_ASSERT)
+    });
+    if let Some(el) = bad {
+        let offset = start(el.text_range());
+        let (line, column) = LineIndex::new(text).line_col(text, offset);
+        let message =
+            "syntax error: a list element that is a function, `let`, `if`, `with` or `assert` needs parentheses".into();
+        return Err(SyntaxError { offset, line, column, message });
+    }
+    Ok(root)
 }
 
 fn describe(err: &rnix::ParseError, len: usize) -> (usize, String) {
@@ -215,6 +228,13 @@ mod tests {
         let err = parse("{\n  a = 1;\n  b = ;\n}\n").unwrap_err();
         assert_eq!((err.line, err.column), (3, 7), "{err}");
         assert!(err.message.starts_with("syntax error"), "{err}");
+    }
+
+    #[test]
+    fn list_elements_nix_rejects_are_syntax_errors() {
+        let err = parse("{nix.settings={substituters=[{}:\"\" ];};}").unwrap_err();
+        assert_eq!((err.line, err.column), (1, 30), "{err}");
+        assert!(parse("[ (x: x) (if a then b else c) ]").is_ok());
     }
 
     #[test]
