@@ -76,6 +76,9 @@ pub fn run(cli: &Cli, args: &CoverageArgs, out: &mut dyn Write) -> Result<ExitSt
         return Ok(ExitStatus::Error);
     }
     let show_bar = !cli.json && io::stdout().is_terminal() && io::stderr().is_terminal();
+    if let (true, Some(installable)) = (show_bar, &args.installable) {
+        eprintln!("evaluating {installable} with the local nix…");
+    }
     let (paths, count) = open_paths(args, show_bar)?;
     let session = Session::open(&config.substituter_urls(), config.public_keys(), &req.options)?;
     let bar = progress(show_bar, count);
@@ -139,9 +142,9 @@ fn progress(show: bool, count: Option<u64>) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(count, ProgressDrawTarget::stderr());
     let template = if count.is_some() {
-        "{bar:30} {pos}/{len} paths checked  {per_sec}  eta {eta}"
+        "{bar:30} {pos}/{len} paths checked  {elapsed} (eta {eta})"
     } else {
-        "{spinner} {pos} paths checked  {per_sec}"
+        "{spinner} {pos} paths checked  {elapsed}"
     };
     if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style);
