@@ -39,10 +39,11 @@
       apps = forAllSystems (
         pkgs:
         let
+          package = self.packages.${pkgs.stdenv.hostPlatform.system}.cachectl;
           cachectl = {
             type = "app";
-            program = lib.getExe self.packages.${pkgs.stdenv.hostPlatform.system}.cachectl;
-            meta.description = "Check and edit the binary caches of a NixOS configuration";
+            program = lib.getExe package;
+            meta.description = package.meta.description;
           };
         in
         {
