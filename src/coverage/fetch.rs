@@ -1,4 +1,5 @@
-//! Fetching one narinfo from one cache: HTTP(S) through the shared pooled client, or a
+//! Fetching one narinfo from one cache: pipelined for plain http (`pipeline`), else
+//! through the shared pooled reqwest client (HTTPS, proxies, redirects), or from a
 //! `file://` directory; 429 and 5xx are retried with a short, bounded backoff.
 //!
 //! Only GET is used: the body is what gets verified, so a HEAD would only add a request.
@@ -8,9 +9,10 @@ use std::time::Duration;
 
 use reqwest::{Client, StatusCode, header};
 
-use crate::net::NetError;
+use super::pipeline::{Pipeline, Reply};
 use crate::net::client::{NARINFO_LIMIT, read_file_limited, read_limited};
 use crate::net::error::classify;
+use crate::net::{ClientOptions, NetError};
 use crate::store_url::StoreUrl;
 
 /// Retries after the first attempt, for 429 and 5xx answers.
@@ -22,7 +24,7 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(2);
 
 /// Where one cache's narinfos come from.
 pub(super) enum Origin {
-    Http { base: String, url: StoreUrl },
+    Http { base: String, url: StoreUrl, pipe: Option<Pipeline> },
     File { dir: PathBuf },
 }
 
@@ -34,11 +36,16 @@ enum Attempt {
 
 impl Origin {
     /// The origin of a substituter URL that `check` found reachable (http, https, file).
-    pub(super) fn new(raw: &str) -> Option<Origin> {
+    /// Plain http is pipelined unless the client goes through a proxy or its own resolver.
+    pub(super) fn new(raw: &str, timeout: Duration, client: &ClientOptions) -> Option<Origin> {
         let url = StoreUrl::parse(raw).ok()?;
         let base = url.base().trim_end_matches('/').to_owned();
         match url.scheme.as_str() {
-            "http" | "https" => Some(Origin::Http { base, url }),
+            "http" | "https" => {
+                let proxied = client.resolver.is_some() || (client.system_proxy && proxy_in_environment());
+                let pipe = Pipeline::new(&url, timeout, &client.user_agent, proxied);
+                Some(Origin::Http { base, url, pipe })
+            }
             "file" => {
                 base.get("file://".len()..).filter(|d| !d.is_empty()).map(|d| Origin::File { dir: PathBuf::from(d) })
             }
@@ -62,11 +69,19 @@ impl Origin {
                     .await
                     .map_err(|e| NetError::Other(format!("file read task failed: {e}")))?
             }
-            Origin::Http { base, url } => {
+            Origin::Http { base, url, pipe } => {
                 let target = format!("{base}/{name}");
                 let mut retry = 0;
                 loop {
-                    let attempt = tokio::time::timeout(timeout, get(client, &target, url, timeout)).await;
+                    let piped = match pipe {
+                        Some(pipe) => pipe.get(&name).await,
+                        None => Reply::Fallback,
+                    };
+                    let attempt = match piped {
+                        Reply::Answer { status, retry_after, body } => Ok(answer(status, retry_after, body)),
+                        Reply::Failed(e) => Ok(Err(e)),
+                        Reply::Fallback => tokio::time::timeout(timeout, get(client, &target, url, timeout)).await,
+                    };
                     match attempt {
                         Err(_) => return Err(NetError::timed_out(timeout)),
                         Ok(Err(e)) => return Err(e),
@@ -83,6 +98,24 @@ impl Origin {
             }
         }
     }
+}
+
+/// What a status means for a narinfo (404, and 403 as Nix treats it, mean "not here").
+fn answer(status: u16, after: Option<Duration>, body: Vec<u8>) -> Result<Attempt, NetError> {
+    match status {
+        404 | 403 => Ok(Attempt::Done(None)),
+        429 | 500..=599 => Ok(Attempt::Retry { status, after }),
+        200..=299 => Ok(Attempt::Done(Some(body))),
+        other => Err(NetError::Status(other)),
+    }
+}
+
+/// True when `http_proxy` or `all_proxy` is set: requests must then go through reqwest,
+/// which honours them (as Nix does through curl).
+fn proxy_in_environment() -> bool {
+    ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
 }
 
 async fn get(client: &Client, target: &str, url: &StoreUrl, timeout: Duration) -> Result<Attempt, NetError> {
@@ -137,13 +170,15 @@ mod tests {
 
     #[test]
     fn origins_by_scheme() {
-        assert!(
-            matches!(Origin::new("https://c.example/sub/?priority=3"), Some(Origin::Http { base, .. }) if base == "https://c.example/sub")
-        );
-        assert!(
-            matches!(Origin::new("file:///srv/cache"), Some(Origin::File { dir }) if dir == std::path::Path::new("/srv/cache"))
-        );
-        assert!(Origin::new("ssh://builder").is_none());
-        assert!(Origin::new("file://").is_none());
+        let opts = ClientOptions { system_proxy: false, ..ClientOptions::default() };
+        let new = |url: &str| Origin::new(url, Duration::from_secs(1), &opts);
+        let https = new("https://c.example/sub/?priority=3");
+        assert!(matches!(https, Some(Origin::Http { base, pipe: None, .. }) if base == "https://c.example/sub"));
+        assert!(matches!(new("http://127.0.0.1:5000/sub/"), Some(Origin::Http { pipe: Some(_), .. })));
+        assert!(matches!(new("http://user:pw@127.0.0.1:5000"), Some(Origin::Http { pipe: None, .. })));
+        let file = new("file:///srv/cache");
+        assert!(matches!(file, Some(Origin::File { dir }) if dir == std::path::Path::new("/srv/cache")));
+        assert!(new("ssh://builder").is_none());
+        assert!(new("file://").is_none());
     }
 }

@@ -20,6 +20,7 @@ pub mod engine;
 pub mod export;
 mod fetch;
 pub mod input;
+mod pipeline;
 pub mod report;
 mod verify;
 

@@ -13,6 +13,7 @@
 //! small-order points, which only the holder of the secret key could produce. Trusted keys
 //! of small order never enter a batch.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use ed25519_dalek::{Signature, VerifyingKey};
@@ -146,7 +147,9 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Job>, trusted: Arc<[PublicKey]
 
 /// Parses one body and sorts it into a stage.
 fn parse(job: &Job, trusted: &[PublicKey]) -> Stage {
-    let (path, text) = (job.path.as_str(), String::from_utf8_lossy(&job.body));
+    // Narinfos are ASCII: validate cheaply, and replace bad bytes only when there are some.
+    let text = std::str::from_utf8(&job.body).map_or_else(|_| String::from_utf8_lossy(&job.body), Cow::Borrowed);
+    let path = job.path.as_str();
     let info = match NarInfo::parse(&text) {
         Ok(info) => info,
         Err(e) => {

@@ -1,0 +1,113 @@
+//! The HTTP/1.1 wire format of an answer: status line and headers (httparse), and the
+//! two ways a body's end is known here, `Content-Length` and chunked encoding.
+
+use std::time::Duration;
+
+use super::Trouble;
+use crate::net::NetError;
+use crate::net::client::NARINFO_LIMIT;
+
+pub(super) enum Framing {
+    Length(usize),
+    Chunked,
+}
+
+pub(super) struct Head {
+    pub(super) len: usize,
+    pub(super) status: u16,
+    pub(super) retry_after: Option<Duration>,
+    pub(super) keep_alive: bool,
+    pub(super) framing: Framing,
+}
+
+/// The status line and headers at the start of `buf`, once complete.
+pub(super) fn parse_head(buf: &[u8]) -> Result<Option<Head>, Trouble> {
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    let mut resp = httparse::Response::new(&mut headers);
+    let len = match resp.parse(buf) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) if buf.len() > 64 * 1024 => return Err(Trouble::Unsupported),
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(_) => return Err(Trouble::Unsupported),
+    };
+    let status = resp.code.unwrap_or(0);
+    if resp.version != Some(1) || (300..400).contains(&status) || status < 200 {
+        return Err(Trouble::Unsupported);
+    }
+    let header = |name: &str| {
+        resp.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).and_then(|h| std::str::from_utf8(h.value).ok())
+    };
+    let keep_alive = !header("connection").is_some_and(|v| v.to_ascii_lowercase().contains("close"));
+    let retry_after = header("retry-after").and_then(|v| v.trim().parse().ok()).map(Duration::from_secs);
+    let framing = if header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked")) {
+        Framing::Chunked
+    } else if let Some(n) = header("content-length") {
+        Framing::Length(n.trim().parse().map_err(|_| Trouble::Unsupported)?)
+    } else if status == 204 {
+        Framing::Length(0)
+    } else {
+        // The body would end with the connection: not something to pipeline.
+        return Err(Trouble::Unsupported);
+    };
+    Ok(Some(Head { len, status, retry_after, keep_alive, framing }))
+}
+
+/// A complete chunked body at the start of `data`, and how many bytes it took.
+pub(super) fn dechunk(data: &[u8]) -> Result<Option<(Vec<u8>, usize)>, Trouble> {
+    let mut body = Vec::new();
+    let mut at = 0;
+    loop {
+        let Some(eol) = data[at..].windows(2).position(|w| w == b"\r\n") else { return Ok(None) };
+        let line = std::str::from_utf8(&data[at..at + eol]).map_err(|_| Trouble::Unsupported)?;
+        let size_hex = line.split(';').next().unwrap_or_default().trim();
+        let size = usize::from_str_radix(size_hex, 16).map_err(|_| Trouble::Unsupported)?;
+        at += eol + 2;
+        if size == 0 {
+            // Trailers end with an empty line.
+            loop {
+                let Some(eol) = data[at..].windows(2).position(|w| w == b"\r\n") else { return Ok(None) };
+                at += eol + 2;
+                if eol == 0 {
+                    return Ok(Some((body, at)));
+                }
+            }
+        }
+        if body.len() + size > NARINFO_LIMIT {
+            return Err(Trouble::Net(NetError::TooLarge { limit: NARINFO_LIMIT }));
+        }
+        if data.len() < at + size + 2 {
+            return Ok(None);
+        }
+        body.extend_from_slice(&data[at..at + size]);
+        at += size + 2;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heads_are_read_once_complete() {
+        let text = b"HTTP/1.1 503 Busy\r\nRetry-After: 2\r\nContent-Length: 3\r\nConnection: Close\r\n\r\nabc";
+        assert!(matches!(parse_head(&text[..20]), Ok(None)));
+        let head = parse_head(text).ok().flatten().expect("complete");
+        assert_eq!(
+            (head.len, head.status, head.retry_after, head.keep_alive),
+            (text.len() - 3, 503, Some(Duration::from_secs(2)), false)
+        );
+        assert!(matches!(head.framing, Framing::Length(3)));
+        assert!(matches!(parse_head(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n"), Err(Trouble::Unsupported)));
+        assert!(matches!(parse_head(b"HTTP/1.1 200 OK\r\n\r\n"), Err(Trouble::Unsupported)), "no length");
+        assert!(matches!(parse_head(b"garbage\r\n\r\n"), Err(Trouble::Unsupported)));
+    }
+
+    #[test]
+    fn chunked_bodies_are_joined() {
+        let body = b"4\r\nStor\r\n6;x=y\r\nePath:\r\n0\r\nTrailer: 1\r\n\r\nNEXT";
+        let (joined, used) = dechunk(body).ok().flatten().expect("complete");
+        assert_eq!((joined.as_slice(), &body[used..]), (&b"StorePath:"[..], &b"NEXT"[..]));
+        assert!(matches!(dechunk(&body[..12]), Ok(None)), "incomplete");
+        assert!(matches!(dechunk(b"zz\r\n"), Err(Trouble::Unsupported)));
+    }
+}
