@@ -1,9 +1,10 @@
 //! Judging narinfos off the I/O thread: parsing, signature checks in batches, and the
 //! content-addressed exception, on threads of their own.
 //!
-//! ed25519 batch verification checks n signatures about 2.5 times faster than n single
-//! checks. Narinfos queue up while the verifier threads are busy, and a thread that frees up
-//! takes up to [`BATCH`] of them at once: batches grow with the load, and a lone narinfo is
+//! Batch verification (`batch`: one multiscalar multiplication for many signatures, one
+//! term per key) checks 16 signatures about three times faster than 16 single checks.
+//! Narinfos queue up while the verifier threads are busy, and a thread that frees up takes
+//! up to [`BATCH`] of them at once: batches grow with the load, and a lone narinfo is
 //! judged at once.
 //!
 //! A batch only ever answers "all valid". When it fails, it is split in halves down to
@@ -21,6 +22,8 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use super::ca;
 use super::report::Answer;
+
+mod batch;
 use crate::keys::{self, PublicKey};
 use crate::narinfo::NarInfo;
 
@@ -237,11 +240,9 @@ fn check(groups: &[&[Item]]) -> Vec<bool> {
         [] => Vec::new(),
         [one] => vec![one.iter().all(|i| i.key.verify_strict(i.message.as_bytes(), &i.signature).is_ok())],
         _ => {
-            let all: Vec<&Item> = groups.iter().flat_map(|g| g.iter()).collect();
-            let messages: Vec<&[u8]> = all.iter().map(|i| i.message.as_bytes()).collect();
-            let signatures: Vec<Signature> = all.iter().map(|i| i.signature).collect();
-            let keys: Vec<VerifyingKey> = all.iter().map(|i| i.key).collect();
-            if ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok() {
+            let all: Vec<batch::Triple<'_>> =
+                groups.iter().flat_map(|g| g.iter()).map(|i| (i.message.as_bytes(), &i.signature, &i.key)).collect();
+            if batch::valid(&all) {
                 return vec![true; groups.len()];
             }
             let (left, right) = groups.split_at(groups.len() / 2);
