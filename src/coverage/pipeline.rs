@@ -30,7 +30,7 @@ use crate::store_url::StoreUrl;
 
 mod wire;
 
-use wire::{Framing, dechunk, parse_head};
+use wire::{CHUNKED_WIRE_LIMIT, Framing, dechunk, parse_head};
 
 /// Requests written at once on one connection.
 pub const DEPTH: usize = 32;
@@ -254,18 +254,21 @@ async fn read_answer(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<(Reply
     loop {
         if let Some(head) = parse_head(buf)? {
             let body_start = head.len;
+            // Too large: this answer fails, the rest of the connection cannot be read.
+            let too_large = || Ok((Reply::Failed(NetError::TooLarge { limit: NARINFO_LIMIT }), false));
             let (body, used) = match head.framing {
-                Framing::Length(n) if n > NARINFO_LIMIT => {
-                    return Err(Trouble::Net(NetError::TooLarge { limit: NARINFO_LIMIT }));
-                }
+                Framing::Length(n) if n > NARINFO_LIMIT => return too_large(),
                 Framing::Length(n) => {
                     fill(stream, buf, body_start + n).await?;
                     (buf[body_start..body_start + n].to_vec(), body_start + n)
                 }
                 Framing::Chunked => loop {
-                    match dechunk(&buf[body_start..])? {
-                        Some((body, used)) => break (body, body_start + used),
-                        None => more(stream, buf).await?,
+                    match dechunk(&buf[body_start..]) {
+                        Ok(Some((body, used))) => break (body, body_start + used),
+                        Err(Trouble::Net(NetError::TooLarge { .. })) => return too_large(),
+                        Err(e) => return Err(e),
+                        Ok(None) if buf.len() - body_start > CHUNKED_WIRE_LIMIT => return too_large(),
+                        Ok(None) => more(stream, buf).await?,
                     }
                 },
             };

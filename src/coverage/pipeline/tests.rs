@@ -149,3 +149,39 @@ async fn refused_connections_fail_like_any_client() {
     let proxied = StoreUrl::parse("http://cache.example").expect("url");
     assert!(Pipeline::new(&proxied, Duration::from_secs(1), "t", true).is_none());
 }
+
+#[tokio::test]
+async fn oversized_answers_fail_alone_and_memory_stays_bounded() {
+    // A declared length over the limit, a chunk size over it, and a chunk-size line that
+    // never ends: each fails its own request; the connection cannot be read past it, so
+    // the others go back to reqwest instead of failing.
+    let length: Respond = |t| {
+        Some(if t.contains("p3.") { b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n".to_vec() } else { ok(t) })
+    };
+    let chunk: Respond = |t| {
+        Some(if t.contains("p3.") {
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nabc".to_vec()
+        } else {
+            ok(t)
+        })
+    };
+    let endless: Respond = |t| {
+        Some(if t.contains("p3.") {
+            let mut out = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;".to_vec();
+            out.resize(out.len() + wire::CHUNKED_WIRE_LIMIT + 1024 * 1024, b'x');
+            out
+        } else {
+            ok(t)
+        })
+    };
+    for (what, respond) in [("length", length), ("chunk size", chunk), ("endless size line", endless)] {
+        let pipe = Arc::new(pipeline(&server(respond, usize::MAX).await));
+        let names: Vec<String> = (0..8).map(|i| format!("p{i}.narinfo")).collect();
+        let replies = get_all(&pipe, &names).await;
+        let too_large = |r: &Reply| matches!(r, Reply::Failed(NetError::TooLarge { .. }));
+        assert!(too_large(&replies[3]), "{what}: {replies:?}");
+        assert_eq!(replies.iter().filter(|r| too_large(r)).count(), 1, "{what}: {replies:?}");
+        let fine = |r: &Reply| matches!(r, Reply::Answer { status: 200, .. } | Reply::Fallback);
+        assert!(replies.iter().enumerate().all(|(i, r)| i == 3 || fine(r)), "{what}: {replies:?}");
+    }
+}

@@ -52,6 +52,11 @@ pub(super) fn parse_head(buf: &[u8]) -> Result<Option<Head>, Trouble> {
     Ok(Some(Head { len, status, retry_after, keep_alive, framing }))
 }
 
+/// The most bytes a chunked answer may take on the wire, framing included: a narinfo's
+/// worth of body plus generous room for chunk headers and trailers. A server that sends
+/// more (endless size lines or trailers) is refused instead of filling memory.
+pub(super) const CHUNKED_WIRE_LIMIT: usize = 2 * NARINFO_LIMIT + 64 * 1024;
+
 /// A complete chunked body at the start of `data`, and how many bytes it took.
 pub(super) fn dechunk(data: &[u8]) -> Result<Option<(Vec<u8>, usize)>, Trouble> {
     let mut body = Vec::new();
@@ -61,6 +66,10 @@ pub(super) fn dechunk(data: &[u8]) -> Result<Option<(Vec<u8>, usize)>, Trouble> 
         let line = std::str::from_utf8(&data[at..at + eol]).map_err(|_| Trouble::Unsupported)?;
         let size_hex = line.split(';').next().unwrap_or_default().trim();
         let size = usize::from_str_radix(size_hex, 16).map_err(|_| Trouble::Unsupported)?;
+        // Checked before any arithmetic with it: a hostile size must not overflow.
+        if size > NARINFO_LIMIT.saturating_sub(body.len()) {
+            return Err(Trouble::Net(NetError::TooLarge { limit: NARINFO_LIMIT }));
+        }
         at += eol + 2;
         if size == 0 {
             // Trailers end with an empty line.
@@ -71,9 +80,6 @@ pub(super) fn dechunk(data: &[u8]) -> Result<Option<(Vec<u8>, usize)>, Trouble> 
                     return Ok(Some((body, at)));
                 }
             }
-        }
-        if body.len() + size > NARINFO_LIMIT {
-            return Err(Trouble::Net(NetError::TooLarge { limit: NARINFO_LIMIT }));
         }
         if data.len() < at + size + 2 {
             return Ok(None);
@@ -109,5 +115,19 @@ mod tests {
         assert_eq!((joined.as_slice(), &body[used..]), (&b"StorePath:"[..], &b"NEXT"[..]));
         assert!(matches!(dechunk(&body[..12]), Ok(None)), "incomplete");
         assert!(matches!(dechunk(b"zz\r\n"), Err(Trouble::Unsupported)));
+    }
+
+    #[test]
+    fn hostile_chunk_sizes_are_refused_without_overflow() {
+        for size in ["ffffffffffffffff", "fffffffffffffffe", &format!("{:x}", NARINFO_LIMIT + 1)] {
+            let body = format!("{size}\r\nabc\r\n0\r\n\r\n");
+            assert!(matches!(dechunk(body.as_bytes()), Err(Trouble::Net(NetError::TooLarge { .. }))), "{size}");
+        }
+        let half = format!("{:x}", NARINFO_LIMIT / 2 + 1);
+        let mut two = format!("{half}\r\n").into_bytes();
+        two.extend(std::iter::repeat_n(b'x', NARINFO_LIMIT / 2 + 1));
+        two.extend_from_slice(format!("\r\n{half}\r\n").as_bytes());
+        assert!(matches!(dechunk(&two), Err(Trouble::Net(NetError::TooLarge { .. }))), "the sum counts");
+        assert!(matches!(dechunk(b"10000000000000000000\r\n"), Err(Trouble::Unsupported)), "beyond usize");
     }
 }
