@@ -12,7 +12,6 @@ use crate::limits;
 
 mod hash;
 
-use hash::NIX32;
 pub use hash::{nix32_decode, nix32_encode, normalize_hash};
 
 /// Why a narinfo or a hash is not usable.
@@ -171,7 +170,7 @@ fn number(field: &'static str, value: &str) -> Result<u64, NarInfoError> {
 /// `<32 nix32 chars>-<name>`.
 fn is_base_name(s: &str) -> bool {
     let (hash, name) = (s.get(..32), s.get(33..));
-    hash.is_some_and(|h| h.bytes().all(|b| NIX32.contains(&b)))
+    hash.is_some_and(|h| h.bytes().all(hash::is_nix32))
         && s.as_bytes().get(32) == Some(&b'-')
         && name.is_some_and(|n| !n.is_empty() && !n.contains('/'))
 }

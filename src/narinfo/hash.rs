@@ -27,7 +27,8 @@ pub fn nix32_encode(bytes: &[u8]) -> String {
 }
 
 /// The value of each byte as a nix32 digit, or `0xff`: decoding runs for every input path
-/// of `cachectl coverage`, where a linear search of the alphabet showed up in profiles.
+/// of `cachectl coverage` (and every narinfo it reads), where a linear search of the
+/// alphabet showed up in profiles.
 const NIX32_VALUE: [u8; 256] = {
     let mut table = [0xffu8; 256];
     let mut i = 0;
@@ -37,6 +38,11 @@ const NIX32_VALUE: [u8; 256] = {
     }
     table
 };
+
+/// True for a character of Nix's base-32 alphabet.
+pub(super) fn is_nix32(b: u8) -> bool {
+    NIX32_VALUE[usize::from(b)] != 0xff
+}
 
 /// Decodes Nix base 32 into `size` bytes; `None` on a bad character or overflow.
 pub fn nix32_decode(s: &str, size: usize) -> Option<Vec<u8>> {
