@@ -37,6 +37,11 @@ impl Pki {
 
     /// A rustls server configuration (ring, HTTP/1.1) presenting the leaf certificate.
     pub fn server_config(&self) -> Arc<rustls::ServerConfig> {
+        self.server_config_alpn(&[b"http/1.1"])
+    }
+
+    /// The same, offering these ALPN protocols (`h2` for HTTP/2).
+    pub fn server_config_alpn(&self, protocols: &[&[u8]]) -> Arc<rustls::ServerConfig> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.leaf_key_der.clone()));
         let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
@@ -45,7 +50,7 @@ impl Pki {
             .with_no_client_auth()
             .with_single_cert(vec![self.leaf_der.clone()], key)
             .expect("server cert");
-        cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+        cfg.alpn_protocols = protocols.iter().map(|p| p.to_vec()).collect();
         Arc::new(cfg)
     }
 }
