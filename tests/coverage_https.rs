@@ -1,7 +1,7 @@
 //! `cachectl coverage` against an HTTPS cache on 127.0.0.1 that speaks only HTTP/2: the
 //! built binary must negotiate h2 by ALPN, multiplex its narinfo requests over one
 //! connection, verify every signature, and trust a private CA given the way the system
-//! TLS stack takes one (`SSL_CERT_FILE`). Without that CA, the cache is dropped with a TLS
+//! TLS stack takes one (`SSL_CERT_FILE`) or the way Nix does (`NIX_SSL_CERT_FILE`). Without that CA, the cache is dropped with a TLS
 //! error, not silently skipped.
 
 #[path = "support/coverage_env.rs"]
@@ -35,16 +35,16 @@ fn https_caches_are_checked_over_one_http2_connection() {
     std::fs::write(r.path().join("paths.txt"), path_list(&paths)).expect("write paths");
     std::fs::write(r.path().join("ca.pem"), &pki.ca_pem).expect("write ca");
 
-    let coverage = |ca: Option<&str>| {
+    let coverage = |ca: Option<(&str, &str)>| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cachectl"));
         cmd.env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default()).current_dir(r.path());
-        if let Some(ca) = ca {
-            cmd.env("SSL_CERT_FILE", r.path().join(ca));
+        if let Some((var, file)) = ca {
+            cmd.env(var, r.path().join(file));
         }
         run_command(cmd.args(["coverage", "--paths", "paths.txt", "--json", "--timeout", "5"]), None)
     };
 
-    let out = coverage(Some("ca.pem"));
+    let out = coverage(Some(("SSL_CERT_FILE", "ca.pem")));
     assert_eq!(out.status.code(), Some(1), "one tampered path: {}", text(&out.stderr));
     let v = json(&out);
     assert_eq!(counts(&v), (400, 399, 1, 0), "{v:#}");
@@ -61,4 +61,12 @@ fn https_caches_are_checked_over_one_http2_connection() {
     let error = cache(&v, &server.url())["error"].as_str().unwrap_or_default().to_owned();
     assert!(error.contains("tls error") && error.contains("UnknownIssuer"), "{error}");
     assert_eq!(server.requests(), before, "no request went through an untrusted connection");
+
+    // Nix's own variable adds the CA to the system roots; a missing file is an error.
+    let out = coverage(Some(("NIX_SSL_CERT_FILE", "ca.pem")));
+    assert_eq!(counts(&json(&out)), (400, 399, 1, 0), "{}", text(&out.stderr));
+    let out = coverage(Some(("NIX_SSL_CERT_FILE", "nowhere.pem")));
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("cannot read NIX_SSL_CERT_FILE") && err.contains("nowhere.pem"), "{err}");
 }

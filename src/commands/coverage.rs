@@ -16,7 +16,6 @@ use anyhow::{Context, Result, bail};
 use cachectl::coverage::input::{InputError, PathList};
 use cachectl::coverage::report::{Group, path_json, percent};
 use cachectl::coverage::{Answer, CheckError, Options, PathResult, Session, Status, Summary, config, drv};
-use cachectl::net::ClientOptions;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{ExitStatus, Setup};
@@ -44,7 +43,7 @@ fn request(args: &CoverageArgs) -> Result<Request> {
         bail!("--min-percent must be between 0 and 100 (got {p})");
     }
     let timeout = Duration::from_secs_f64(args.timeout);
-    let client = ClientOptions { connect_timeout: timeout, ..ClientOptions::default() };
+    let client = super::client_options(timeout)?;
     let options = Options { timeout, jobs: args.jobs, client, require_sigs: true };
     Ok(Request { options, min_percent: args.min_percent })
 }

@@ -115,6 +115,21 @@ pub fn redact_secrets(text: &str) -> String {
     out
 }
 
+/// HTTP client options for the online commands: `timeout` to connect, and the
+/// certificates of `NIX_SSL_CERT_FILE` trusted on top of the system roots. Nix reads its CA
+/// bundle from that file, so a private CA that Nix is told about is one cachectl trusts too.
+/// (`SSL_CERT_FILE` and `SSL_CERT_DIR` replace the system roots, as for other programs.)
+pub(crate) fn client_options(timeout: std::time::Duration) -> anyhow::Result<cachectl::net::ClientOptions> {
+    use anyhow::Context as _;
+    let mut options = cachectl::net::ClientOptions { connect_timeout: timeout, ..Default::default() };
+    if let Some(file) = std::env::var_os("NIX_SSL_CERT_FILE").filter(|f| !f.is_empty()) {
+        let pem = std::fs::read(&file)
+            .with_context(|| format!("cannot read NIX_SSL_CERT_FILE {}", std::path::Path::new(&file).display()))?;
+        options.extra_roots_pem.push(pem);
+    }
+    Ok(options)
+}
+
 pub(crate) fn write_json(out: &mut dyn Write, value: &serde_json::Value) -> anyhow::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value)?;
     writeln!(out)?;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 use cachectl::keys::PublicKey;
 use cachectl::lint::CacheEntry;
-use cachectl::net::{self, CacheReport, CacheTarget, ClientOptions};
+use cachectl::net::{self, CacheReport, CacheTarget};
 use cachectl::registry::Registry;
 use cachectl::store_url;
 
@@ -51,7 +51,7 @@ pub fn check(
     if tty {
         eprint!("checking {} cache(s)…\r", targets.len());
     }
-    let options = ClientOptions { connect_timeout: deadline, ..ClientOptions::default() };
+    let options = super::client_options(deadline)?;
     let reports = net::run_blocking(&options, targets, trusted, deadline)?;
     if tty {
         eprint!("\x1b[2K\r");
