@@ -59,7 +59,8 @@ fn mixed(dir: &Path, n: usize, trusted: &Key) -> Result<(), String> {
     let pick = |range: std::ops::Range<usize>| -> Vec<FakePath> {
         paths.iter().enumerate().filter(|(i, _)| range.contains(&(i % 100))).map(|(_, p)| p.clone()).collect()
     };
-    let (both, tampered, only_b, untrusted, missing) = (pick(0..70), pick(70..72), pick(72..92), pick(92..95), pick(95..100));
+    let (both, tampered, only_b, untrusted, missing) =
+        (pick(0..70), pick(70..72), pick(72..92), pick(92..95), pick(95..100));
     let (a, b) = (dir.join("cache/mixed/a"), dir.join("cache/mixed/b"));
     write_cache(&a, &[both.as_slice(), &tampered].concat(), &[trusted], Some(30));
     write_cache(&b, &[both.as_slice(), &only_b].concat(), &[trusted], Some(40));

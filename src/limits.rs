@@ -15,7 +15,10 @@
 //! | HTTP/1 response head | [`HTTP1_MAX_HEADERS`] headers; hyper's own 400 KiB read buffer for the whole head | reqwest/hyper |
 //! | HTTP/2 response head | [`HTTP2_MAX_HEADER_LIST_BYTES`] | reqwest/h2 |
 //! | signatures verified per narinfo | [`NARINFO_MAX_SIGNATURES`] | `narinfo::NarInfo::verify` |
-//! | retries | none: a failed request is reported, never repeated | — |
+//! | retries in `check --online` | none: a failed request is reported, never repeated | — |
+//! | retries in `coverage` | [`COVERAGE_RETRIES`] for 429/5xx, backoff from [`COVERAGE_BACKOFF`] doubling, `Retry-After` honoured up to [`COVERAGE_MAX_RETRY_AFTER`] | `coverage::fetch` |
+//! | a failing cache in `coverage` | given up after one refused/DNS/TLS/timeout failure, or [`COVERAGE_FAILURES_TO_DROP`] failed requests in a row | `coverage::engine` |
+//! | pipelined HTTP/1.1 answer (`coverage`, plain http) | head [`PIPELINE_MAX_HEAD_BYTES`]; body [`NARINFO_MAX_BYTES`]; a chunked answer [`PIPELINE_MAX_CHUNKED_BYTES`] on the wire | `coverage::pipeline` |
 //! | lock attempts when another writer keeps replacing the file | [`LOCK_ATTEMPTS`] | `fsio::edit_locked` |
 //!
 //! Bodies are never decompressed (reqwest is built without gzip/brotli/zstd), so a body's
@@ -55,6 +58,27 @@ pub const HTTP2_MAX_HEADER_LIST_BYTES: u32 = 16 * 1024;
 /// interrupt.
 pub const NARINFO_MAX_SIGNATURES: usize = 16;
 
+/// `coverage`: retries after the first attempt, for 429 and 5xx answers.
+pub const COVERAGE_RETRIES: u32 = 3;
+
+/// `coverage`: the first backoff before a retry; it doubles with each retry.
+pub const COVERAGE_BACKOFF: Duration = Duration::from_millis(100);
+
+/// `coverage`: the longest wait honoured from a `Retry-After` header.
+pub const COVERAGE_MAX_RETRY_AFTER: Duration = Duration::from_secs(2);
+
+/// `coverage`: failed requests in a row (after their retries) that make a cache count as dead.
+pub const COVERAGE_FAILURES_TO_DROP: u32 = 8;
+
+/// `coverage`, pipelined plain http: the largest status line and headers of one answer.
+pub const PIPELINE_MAX_HEAD_BYTES: usize = 64 * 1024;
+
+/// `coverage`, pipelined plain http: the most bytes a chunked answer may take on the wire,
+/// framing included: a narinfo's worth of body plus generous room for chunk headers and
+/// trailers. A server that sends more (endless size lines or trailers) is refused instead
+/// of filling memory.
+pub const PIPELINE_MAX_CHUNKED_BYTES: usize = 2 * NARINFO_MAX_BYTES + 64 * 1024;
+
 /// How often a writer retakes the lock when the file was replaced while it waited.
 pub const LOCK_ATTEMPTS: usize = 1000;
 
@@ -69,5 +93,9 @@ mod tests {
         const { assert!(MAX_REDIRECTS > 0 && MAX_REDIRECTS < 20) };
         const { assert!(CHECK_TIMEOUT_SECS > 0.0 && CHECK_TIMEOUT_SECS <= MAX_TIMEOUT_SECS) };
         assert!(CONNECT_TIMEOUT.as_secs_f64() <= MAX_TIMEOUT_SECS);
+        // The longest a path can wait for retries stays within one default timeout.
+        let backoff: Duration = (0..COVERAGE_RETRIES).map(|n| COVERAGE_BACKOFF * 2u32.pow(n)).sum();
+        assert!(backoff.max(COVERAGE_MAX_RETRY_AFTER * COVERAGE_RETRIES).as_secs_f64() <= 2.0 * CHECK_TIMEOUT_SECS);
+        const { assert!(PIPELINE_MAX_CHUNKED_BYTES > NARINFO_MAX_BYTES) };
     }
 }

@@ -45,7 +45,7 @@ pub struct Options {
 }
 
 /// Failed requests in a row (after their retries) that make a cache count as dead.
-const FAILURES_TO_DROP: u32 = 8;
+const FAILURES_TO_DROP: u32 = crate::limits::COVERAGE_FAILURES_TO_DROP;
 /// Paths read ahead of the checks.
 const READ_AHEAD: usize = 4096;
 /// Paths in flight per request in flight: the others are being verified, or wait for the

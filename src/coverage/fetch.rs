@@ -10,17 +10,18 @@ use std::time::Duration;
 use reqwest::{Client, StatusCode, header};
 
 use super::pipeline::{Pipeline, Reply};
+use crate::limits;
 use crate::net::client::{NARINFO_LIMIT, read_file_limited, read_limited};
 use crate::net::error::classify;
 use crate::net::{ClientOptions, NetError};
 use crate::store_url::StoreUrl;
 
 /// Retries after the first attempt, for 429 and 5xx answers.
-pub const RETRIES: u32 = 3;
+pub const RETRIES: u32 = limits::COVERAGE_RETRIES;
 /// The first backoff; it doubles with each retry.
-const BACKOFF: Duration = Duration::from_millis(100);
+const BACKOFF: Duration = limits::COVERAGE_BACKOFF;
 /// The longest wait honoured from a `Retry-After` header.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(2);
+const MAX_RETRY_AFTER: Duration = limits::COVERAGE_MAX_RETRY_AFTER;
 
 /// Where one cache's narinfos come from.
 pub(super) enum Origin {

@@ -26,7 +26,9 @@ pub(super) fn parse_head(buf: &[u8]) -> Result<Option<Head>, Trouble> {
     let mut resp = httparse::Response::new(&mut headers);
     let len = match resp.parse(buf) {
         Ok(httparse::Status::Complete(n)) => n,
-        Ok(httparse::Status::Partial) if buf.len() > 64 * 1024 => return Err(Trouble::Unsupported),
+        Ok(httparse::Status::Partial) if buf.len() > crate::limits::PIPELINE_MAX_HEAD_BYTES => {
+            return Err(Trouble::Unsupported);
+        }
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(_) => return Err(Trouble::Unsupported),
     };
@@ -52,10 +54,8 @@ pub(super) fn parse_head(buf: &[u8]) -> Result<Option<Head>, Trouble> {
     Ok(Some(Head { len, status, retry_after, keep_alive, framing }))
 }
 
-/// The most bytes a chunked answer may take on the wire, framing included: a narinfo's
-/// worth of body plus generous room for chunk headers and trailers. A server that sends
-/// more (endless size lines or trailers) is refused instead of filling memory.
-pub(super) const CHUNKED_WIRE_LIMIT: usize = 2 * NARINFO_LIMIT + 64 * 1024;
+/// The most bytes a chunked answer may take on the wire, framing included.
+pub(super) const CHUNKED_WIRE_LIMIT: usize = crate::limits::PIPELINE_MAX_CHUNKED_BYTES;
 
 /// A complete chunked body at the start of `data`, and how many bytes it took.
 pub(super) fn dechunk(data: &[u8]) -> Result<Option<(Vec<u8>, usize)>, Trouble> {
