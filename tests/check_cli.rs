@@ -114,8 +114,8 @@ fn each_golden_module_reports_its_code_and_the_exit_status_follows_severity() {
         $ cachectl check no-trusted-key.nix  # exit 0
         no-trusted-key.nix:6:7: warning[no-trusted-key]: no trusted key pairs with `https://hyprland.cachix.org`: Nix rejects its unsigned paths; add its public key to trusted-public-keys (a mirror signed by another key is fine)
         $ cachectl check not-checked.nix  # exit 0
-        not-checked.nix:4:5: info[not-checked]: `nix.settings.substituters` could not be checked statically: the list is computed with `map`; cachectl cannot edit computed lists safely, edit it by hand
-        not-checked.nix:5:5: info[not-checked]: `nix.settings.trusted-public-keys` could not be checked statically: `trusted-public-keys` is inherited from `caches`: its value lives elsewhere, so cachectl cannot edit it here
+        not-checked.nix:4:5: info[not-checked]: `nix.settings.substituters` could not be checked statically: the list is computed with `map`
+        not-checked.nix:5:5: info[not-checked]: `nix.settings.trusted-public-keys` could not be checked statically: `trusted-public-keys` is inherited from `caches`: its value lives elsewhere
         $ cachectl check secret-key.nix  # exit 1
         secret-key.nix:5:22: warning[no-trusted-key]: no trusted key pairs with `http://magnolia:5000`: Nix rejects its unsigned paths; add its public key to trusted-public-keys (a mirror signed by another key is fine)
         secret-key.nix:7:7: error[secret-key]: `magnolia.cache:<secret redacted>` in `trusted-public-keys` is a secret signing key (64 bytes), not a public key: remove it and rotate it, it has leaked

@@ -34,7 +34,13 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         match &at.list.value {
             ListValue::Refused { reason, .. } if at.site.kind != SiteKind::ExtraOptions => {
                 reported.push((at.file, offset, reason));
-                let msg = format!("`{}` could not be checked statically: {reason}", at.option());
+                // The resolver's reasons are written for edits ("…; cachectl cannot edit it
+                // safely"); a lint only needs the part that says what the value is.
+                let what = ["; cachectl cannot edit", ", so cachectl cannot edit"]
+                    .iter()
+                    .find_map(|tail| reason.split_once(tail).map(|(what, _)| what))
+                    .unwrap_or(reason);
+                let msg = format!("`{}` could not be checked statically: {what}", at.option());
                 out.push(cx.diag(at.file, offset, &RULE, msg));
             }
             ListValue::Literal { dynamic: true, conditional, .. } if conditional.is_empty() => {
@@ -77,7 +83,7 @@ mod tests {
             [
                 "m.nix:3:3: info[not-checked]: `nix.settings.substituters` also has computed parts (after `++`) that could not be checked statically",
                 "m.nix:3:33: info[not-checked]: an element of `nix.settings.substituters` is not a plain string, so it could not be checked statically",
-                "m.nix:4:3: info[not-checked]: `nix.settings.trusted-public-keys` could not be checked statically: the list is computed with `map`; cachectl cannot edit computed lists safely, edit it by hand",
+                "m.nix:4:3: info[not-checked]: `nix.settings.trusted-public-keys` could not be checked statically: the list is computed with `map`",
             ]
         "#]]
         .assert_debug_eq(&lint1(text, "not-checked"));
