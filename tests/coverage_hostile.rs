@@ -14,12 +14,14 @@ mod coverage_env;
 mod coverage_gen;
 #[path = "support/coverage_server.rs"]
 mod coverage_server;
+#[path = "support/httpd.rs"]
+mod httpd;
 #[path = "support/nixcache.rs"]
 mod nixcache;
 #[path = "support/nixenv.rs"]
 mod nixenv;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -110,19 +112,6 @@ fn live(stop: &AtomicBool, born: Instant) -> bool {
     !stop.load(Ordering::SeqCst) && born.elapsed() < LIFETIME
 }
 
-/// Reads one request head; `None` when the client went away.
-fn read_head(conn: &mut TcpStream) -> Option<String> {
-    let mut buf = Vec::new();
-    let mut byte = [0u8; 1];
-    while !buf.ends_with(b"\r\n\r\n") {
-        if buf.len() > 16 * 1024 || conn.read(&mut byte).ok()? == 0 {
-            return None;
-        }
-        buf.push(byte[0]);
-    }
-    Some(String::from_utf8_lossy(&buf).into_owned())
-}
-
 fn answer(status: &str, body: &str) -> Vec<u8> {
     format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
 }
@@ -132,12 +121,12 @@ fn serve(mut conn: TcpStream, evil: Evil, other: &str, stop: &AtomicBool) {
     let _ = conn.set_read_timeout(Some(Duration::from_millis(200)));
     let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
     while live(stop, born) {
-        let head = match read_head(&mut conn) {
-            Some(h) => h,
+        let target = match httpd::read_request(&mut conn) {
+            Some((_, target)) => target,
             None if conn.peek(&mut [0u8; 1]).is_err() && live(stop, born) => continue,
             None => return,
         };
-        if head.starts_with("GET /nix-cache-info ") {
+        if target == "/nix-cache-info" {
             if conn.write_all(&answer("200 OK", "StoreDir: /nix/store\nPriority: 10\n")).is_err() {
                 return;
             }

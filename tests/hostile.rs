@@ -16,7 +16,7 @@ mod checking;
 #[path = "support/httpd.rs"]
 mod httpd;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::Command;
@@ -165,19 +165,6 @@ impl Drop for Hostile {
     }
 }
 
-/// Reads a request head (bounded); `None` when the client went away.
-fn read_head(conn: &mut TcpStream) -> Option<String> {
-    let mut buf = Vec::new();
-    let mut byte = [0u8; 1];
-    while !buf.ends_with(b"\r\n\r\n") {
-        if buf.len() > 16 * 1024 || conn.read(&mut byte).ok()? == 0 {
-            return None;
-        }
-        buf.push(byte[0]);
-    }
-    Some(String::from_utf8_lossy(&buf).into_owned())
-}
-
 /// Writes `chunk` again and again until the client goes away, the server stops, or the
 /// server's lifetime is over.
 fn flood(conn: &mut TcpStream, chunk: &[u8], stop: &AtomicBool) {
@@ -219,8 +206,7 @@ fn misbehave(mut conn: TcpStream, evil: Evil, addr: SocketAddr, n: u64, stop: &A
         flood(&mut conn, &noise, stop);
         return;
     }
-    let Some(head) = read_head(&mut conn) else { return };
-    let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
+    let Some((_, path)) = httpd::read_request(&mut conn) else { return };
     match evil {
         Evil::Silent => {
             let _ = nap(SERVER_LIFETIME, stop);
@@ -287,7 +273,7 @@ fn misbehave(mut conn: TcpStream, evil: Evil, addr: SocketAddr, n: u64, stop: &A
                 let resp = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len());
                 let _ = conn.write_all(resp.as_bytes());
                 // Keep the connection open for the next request, and never answer it.
-                let _ = read_head(&mut conn);
+                let _ = httpd::read_request(&mut conn);
             }
             let _ = nap(SERVER_LIFETIME, stop);
         }

@@ -143,8 +143,9 @@ fn handle(stream: &mut impl ReadWrite, mode: &Mode, opts: &Options) {
 trait ReadWrite: Read + Write {}
 impl<T: Read + Write> ReadWrite for T {}
 
-/// Reads the request head; returns method and target.
-fn read_request(stream: &mut impl Read) -> Option<(String, String)> {
+/// Reads the request head (at most 16 KiB); returns method and target. Also used by the
+/// hostile servers of other tests.
+pub fn read_request(stream: &mut impl Read) -> Option<(String, String)> {
     let mut buf = Vec::new();
     let mut byte = [0u8; 1];
     while !buf.ends_with(b"\r\n\r\n") {
