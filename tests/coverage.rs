@@ -362,3 +362,16 @@ fn an_installable_is_checked_through_the_local_nix() {
     let top = v["paths"].as_array().into_iter().flatten().find(|e| e["status"] == "missing").expect("top is missing");
     assert!(top["path"].as_str().is_some_and(|p| p.ends_with("-top")), "{top}");
 }
+
+#[test]
+fn an_empty_list_and_a_dead_cache_are_said_plainly() {
+    let refused = format!("http://127.0.0.1:{}", refused_port());
+    let r = repo(std::slice::from_ref(&refused), &[Key::new("gen-1", 4).public()]);
+    let out = run(r.path(), &["coverage", "--paths", "-"], Some(""));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(report.starts_with("0 store paths checked against 0 of the 1 cache of modules/base.nix\n"), "{report}");
+    // No paths means no share: a dash, not 100% of everything.
+    assert!(report.contains("  substitutable  0       -  "), "{report}");
+    assert!(report.contains(&format!("{refused}  not used: unreachable: connection refused")), "{report}");
+}

@@ -192,8 +192,14 @@ impl JsonPaths {
 /// The human report.
 fn report(out: &mut dyn Write, file: &str, s: &Summary) -> Result<()> {
     let used = s.caches.iter().filter(|c| c.dropped.is_none()).count();
-    let cache_word = if used == 1 { "cache" } else { "caches" };
-    writeln!(out, "{} store paths checked against {used} {cache_word} of {file}", s.total)?;
+    let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
+    let paths = plural(usize::try_from(s.total).unwrap_or(usize::MAX), "store path");
+    let caches = if used == s.caches.len() {
+        plural(used, "cache")
+    } else {
+        format!("{used} of the {}", plural(s.caches.len(), "cache"))
+    };
+    writeln!(out, "{paths} checked against {caches} of {file}")?;
     writeln!(out)?;
     let w = s.total.to_string().len();
     for (n, name, what) in [
@@ -267,8 +273,12 @@ fn write_groups(out: &mut dyn Write, groups: &[Group<'_>], s: &Summary) -> Resul
     Ok(())
 }
 
-/// A percentage with one decimal that shows neither 100.0 nor 0.0 for a partial share.
+/// A percentage with one decimal that shows neither 100.0 nor 0.0 for a partial share, and
+/// a dash when there are no paths at all.
 fn pct(part: u64, total: u64) -> String {
+    if total == 0 {
+        return "-".to_owned();
+    }
     let p = percent(part, total);
     let p = if part < total && p > 99.9 {
         99.9
