@@ -310,7 +310,7 @@ mod tests {
         assert_eq!(pct(9999, 10000), "99.9%");
         assert_eq!(pct(1, 10000), "0.1%");
         assert_eq!(pct(5, 10), "50.0%");
-        assert_eq!(pct(0, 0), "100.0%");
+        assert_eq!(pct(0, 0), "-");
         assert_eq!(size(532), "532 B");
         assert_eq!(size(3 * 1024 * 1024 / 2), "1.5 MiB");
     }
