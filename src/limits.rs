@@ -18,7 +18,7 @@
 //! | retries in `check --online` | none: a failed request is reported, never repeated | — |
 //! | retries in `coverage` | [`COVERAGE_RETRIES`] for 429/5xx, backoff from [`COVERAGE_BACKOFF`] doubling, `Retry-After` honoured up to [`COVERAGE_MAX_RETRY_AFTER`] | `coverage::fetch` |
 //! | a failing cache in `coverage` | given up after one refused/DNS/TLS/timeout failure, or [`COVERAGE_FAILURES_TO_DROP`] failed requests in a row | `coverage::engine` |
-//! | pipelined HTTP/1.1 answer (`coverage`, plain http) | head [`PIPELINE_MAX_HEAD_BYTES`]; body [`NARINFO_MAX_BYTES`]; a chunked answer [`PIPELINE_MAX_CHUNKED_BYTES`] on the wire | `coverage::pipeline` |
+//! | pipelined HTTP/1.1 answer (`coverage`, plain http) | head [`PIPELINE_MAX_HEAD_BYTES`]; body [`NARINFO_MAX_BYTES`]; a chunked answer [`PIPELINE_MAX_CHUNKED_BYTES`] on the wire, each chunk-size or trailer line [`PIPELINE_MAX_CHUNK_LINE_BYTES`] | `coverage::pipeline` |
 //! | lock attempts when another writer keeps replacing the file | [`LOCK_ATTEMPTS`] | `fsio::edit_locked` |
 //!
 //! Bodies are never decompressed (reqwest is built without gzip/brotli/zstd), so a body's
@@ -78,6 +78,10 @@ pub const PIPELINE_MAX_HEAD_BYTES: usize = 64 * 1024;
 /// trailers. A server that sends more (endless size lines or trailers) is refused instead
 /// of filling memory.
 pub const PIPELINE_MAX_CHUNKED_BYTES: usize = 2 * NARINFO_MAX_BYTES + 64 * 1024;
+
+/// The longest chunk-size or trailer line of a pipelined chunked answer. Real servers
+/// send a few hex digits; a longer line is a hostile answer and fails at once.
+pub const PIPELINE_MAX_CHUNK_LINE_BYTES: usize = 4096;
 
 /// How often a writer retakes the lock when the file was replaced while it waited.
 pub const LOCK_ATTEMPTS: usize = 1000;

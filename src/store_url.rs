@@ -22,6 +22,8 @@ pub enum UrlError {
     UnknownScheme { scheme: String },
     #[error("store url `{0}` has no host")]
     NoHost(String),
+    #[error("store url `{0}` has a non-ASCII host name: write it in its punycode form (`xn--…`)")]
+    NonAsciiHost(String),
 }
 
 /// A parsed store URL. `raw` is kept as written so parameters survive edits.
@@ -66,6 +68,11 @@ impl StoreUrl {
         let needs_host = matches!(scheme_l.as_str(), "http" | "https" | "s3" | "gs" | "ssh" | "ssh-ng");
         if needs_host && host.is_empty() {
             return Err(UrlError::NoHost(s.to_owned()));
+        }
+        // cachectl's HTTP stack resolves ASCII names only (url's IDNA back end is the
+        // ASCII stub, see Cargo.toml); the punycode form works everywhere, Nix included.
+        if !host.is_ascii() {
+            return Err(UrlError::NonAsciiHost(s.to_owned()));
         }
         Ok(StoreUrl { raw: s.to_owned(), scheme: scheme_l, host: host.to_ascii_lowercase(), port, params })
     }
@@ -192,6 +199,16 @@ mod tests {
         assert!(matches!(StoreUrl::parse("https:///x"), Err(UrlError::NoHost(_))));
         assert!(StoreUrl::parse("ssh-ng://builder@host").is_ok());
         assert!(StoreUrl::parse("file:///var/cache").is_ok());
+    }
+
+    #[test]
+    fn non_ascii_hosts_ask_for_punycode() {
+        let err = StoreUrl::parse("https://bücher.example/cache").expect_err("refused");
+        assert_eq!(err, UrlError::NonAsciiHost("https://bücher.example/cache".to_owned()));
+        assert!(err.to_string().contains("punycode"), "{err}");
+        // The punycode form, and non-ASCII text outside the host, are fine.
+        assert!(StoreUrl::parse("https://xn--bcher-kva.example/cache").is_ok());
+        assert!(StoreUrl::parse("https://cache.example/bücher").is_ok());
     }
 
     #[test]

@@ -32,7 +32,9 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             Err(_) if PublicKey::parse(v).is_ok() => {
                 format!("`{}` is a public key, not a store URL: it belongs in trusted-public-keys", show(v))
             }
-            Err(e @ (UrlError::NoScheme(_) | UrlError::NoHost(_))) => e.to_string().replace(v, &show(v)),
+            Err(e @ (UrlError::NoScheme(_) | UrlError::NoHost(_) | UrlError::NonAsciiHost(_))) => {
+                e.to_string().replace(v, &show(v))
+            }
             Err(UrlError::Empty) => "empty store url".to_owned(),
             Err(e) => format!("`{}`: {e}", show(v)),
         };

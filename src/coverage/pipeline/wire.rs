@@ -57,12 +57,28 @@ pub(super) fn parse_head(buf: &[u8]) -> Result<Option<Head>, Trouble> {
 /// The most bytes a chunked answer may take on the wire, framing included.
 pub(super) const CHUNKED_WIRE_LIMIT: usize = crate::limits::PIPELINE_MAX_CHUNKED_BYTES;
 
+/// The longest chunk-size or trailer line accepted (extensions included).
+const CHUNK_LINE_LIMIT: usize = crate::limits::PIPELINE_MAX_CHUNK_LINE_BYTES;
+
+/// Where the line starting at `at` ends (its length, without CRLF), or `None` when it has
+/// not all arrived. A line longer than [`CHUNK_LINE_LIMIT`] fails at once: searched only
+/// that far, an endless line costs one bounded scan per read, not a rescan of everything.
+fn line_end(data: &[u8], at: usize) -> Result<Option<usize>, Trouble> {
+    let rest = data.get(at..).unwrap_or_default();
+    let window = rest.get(..CHUNK_LINE_LIMIT + 2).unwrap_or(rest);
+    match window.windows(2).position(|w| w == b"\r\n") {
+        Some(eol) => Ok(Some(eol)),
+        None if window.len() > CHUNK_LINE_LIMIT => Err(Trouble::Net(NetError::TooLarge { limit: NARINFO_LIMIT })),
+        None => Ok(None),
+    }
+}
+
 /// A complete chunked body at the start of `data`, and how many bytes it took.
 pub(super) fn dechunk(data: &[u8]) -> Result<Option<(Vec<u8>, usize)>, Trouble> {
     let mut body = Vec::new();
     let mut at = 0;
     loop {
-        let Some(eol) = data[at..].windows(2).position(|w| w == b"\r\n") else { return Ok(None) };
+        let Some(eol) = line_end(data, at)? else { return Ok(None) };
         let line = std::str::from_utf8(&data[at..at + eol]).map_err(|_| Trouble::Unsupported)?;
         let size_hex = line.split(';').next().unwrap_or_default().trim();
         let size = usize::from_str_radix(size_hex, 16).map_err(|_| Trouble::Unsupported)?;
@@ -74,7 +90,7 @@ pub(super) fn dechunk(data: &[u8]) -> Result<Option<(Vec<u8>, usize)>, Trouble> 
         if size == 0 {
             // Trailers end with an empty line.
             loop {
-                let Some(eol) = data[at..].windows(2).position(|w| w == b"\r\n") else { return Ok(None) };
+                let Some(eol) = line_end(data, at)? else { return Ok(None) };
                 at += eol + 2;
                 if eol == 0 {
                     return Ok(Some((body, at)));
@@ -92,6 +108,20 @@ pub(super) fn dechunk(data: &[u8]) -> Result<Option<(Vec<u8>, usize)>, Trouble> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endless_chunk_lines_fail_without_waiting_for_the_wire_limit() {
+        let mut size_line = b"1;".to_vec();
+        size_line.resize(CHUNK_LINE_LIMIT + 1, b'x');
+        assert!(matches!(dechunk(&size_line), Err(Trouble::Net(NetError::TooLarge { .. }))));
+        size_line.truncate(CHUNK_LINE_LIMIT);
+        assert!(matches!(dechunk(&size_line), Ok(None)), "still arriving");
+        let mut trailer = b"0\r\n".to_vec();
+        trailer.resize(trailer.len() + CHUNK_LINE_LIMIT + 1, b'x');
+        assert!(matches!(dechunk(&trailer), Err(Trouble::Net(NetError::TooLarge { .. }))));
+        let fine = b"3;ext=1\r\nabc\r\n0\r\nX-Trailer: 1\r\n\r\n";
+        assert!(matches!(dechunk(fine), Ok(Some((body, used))) if body == b"abc" && used == fine.len()));
+    }
 
     #[test]
     fn heads_are_read_once_complete() {
