@@ -23,6 +23,7 @@ rustPlatform.buildRustPackage {
       [
         ../Cargo.toml
         ../Cargo.lock
+        ../build.rs
         ../src
       ]
       # Cargo discovers these targets by directory; they are optional while the project grows.
