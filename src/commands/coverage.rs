@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use cachectl::coverage::input::{InputError, PathList};
-use cachectl::coverage::report::{Group, path_json, percent};
+use cachectl::coverage::report::{Group, path_entry, percent};
 use cachectl::coverage::{Answer, CheckError, Options, PathResult, Session, Status, Summary, config, drv};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -165,8 +165,12 @@ impl JsonPaths {
 
     fn entry(&mut self, out: &mut dyn Write, r: &PathResult, caches: &[cachectl::coverage::CacheTotals]) {
         let sep = if std::mem::take(&mut self.first) { "" } else { "," };
-        let entry = path_json(r, caches);
-        self.write(out, format_args!("{sep}\n    {entry}"));
+        self.write(out, format_args!("{sep}\n    "));
+        if self.error.is_none()
+            && let Err(e) = serde_json::to_writer(&mut *out, &path_entry(r, caches))
+        {
+            self.error = Some(e.into());
+        }
     }
 
     fn write(&mut self, out: &mut dyn Write, args: std::fmt::Arguments<'_>) {

@@ -129,7 +129,7 @@ impl Pipeline {
 /// One connection: takes up to [`DEPTH`] queued requests, writes them, reads the answers.
 async fn connection(shared: Arc<Shared>) {
     let mut conn: Option<TcpStream> = None;
-    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
+    let mut inbox = Inbox { data: Vec::with_capacity(64 * 1024), pos: 0 };
     let mut pending: VecDeque<Request> = VecDeque::new();
     loop {
         if pending.is_empty() {
@@ -145,7 +145,7 @@ async fn connection(shared: Arc<Shared>) {
         }
         let fresh = conn.is_none();
         let mut answered = 0;
-        let exchanged = exchange(&shared, &mut conn, &mut buf, &mut pending, &mut answered);
+        let exchanged = exchange(&shared, &mut conn, &mut inbox, &mut pending, &mut answered);
         let outcome = tokio::time::timeout(shared.timeout, exchanged).await;
         let failure = match outcome {
             Ok(Ok(())) => continue,
@@ -164,7 +164,7 @@ async fn connection(shared: Arc<Shared>) {
             }
         };
         conn = None;
-        buf.clear();
+        inbox.clear();
         let mut again = VecDeque::new();
         for mut r in pending.drain(..) {
             let reply = match &failure {
@@ -195,25 +195,27 @@ enum Trouble {
 async fn exchange(
     shared: &Shared,
     conn: &mut Option<TcpStream>,
-    buf: &mut Vec<u8>,
+    inbox: &mut Inbox,
     pending: &mut VecDeque<Request>,
     answered: &mut usize,
 ) -> Result<(), Trouble> {
     if conn.is_none() {
         *conn = Some(connect(shared).await?);
-        buf.clear();
+        inbox.clear();
     }
     let Some(stream) = conn.as_mut() else { return Err(Trouble::Closed) };
-    let mut out = String::with_capacity(pending.len() * 120);
+    // Everything after the target is the same for every request.
+    let tail =
+        format!(" HTTP/1.1\r\nHost: {}\r\nUser-Agent: {}\r\nAccept: */*\r\n\r\n", shared.authority, shared.user_agent);
+    let mut out = String::with_capacity(pending.len() * (tail.len() + 64));
     for r in pending.iter() {
-        out.push_str(&format!(
-            "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {}\r\nAccept: */*\r\n\r\n",
-            r.target, shared.authority, shared.user_agent
-        ));
+        out.push_str("GET ");
+        out.push_str(&r.target);
+        out.push_str(&tail);
     }
     stream.write_all(out.as_bytes()).await.map_err(|_| Trouble::Closed)?;
     while !pending.is_empty() {
-        let (answer, keep) = read_answer(stream, buf).await?;
+        let (answer, keep) = read_answer(stream, inbox).await?;
         if let Some(r) = pending.pop_front() {
             let _ = r.reply.send(answer);
             *answered += 1;
@@ -249,47 +251,77 @@ async fn connect(shared: &Shared) -> Result<TcpStream, Trouble> {
     Err(Trouble::Net(last))
 }
 
+/// Bytes read from a connection, and how far the answers read so far took.
+///
+/// Answers are read from `data[pos..]`; the consumed prefix is dropped only when more
+/// bytes must be read, not after every answer, so a batch of pipelined answers is moved
+/// in memory once per read instead of once per answer.
+#[derive(Default)]
+struct Inbox {
+    data: Vec<u8>,
+    pos: usize,
+}
+
+impl Inbox {
+    fn unread(&self) -> &[u8] {
+        self.data.get(self.pos..).unwrap_or_default()
+    }
+
+    fn clear(&mut self) {
+        self.data.clear();
+        self.pos = 0;
+    }
+}
+
 /// Reads one answer; also says whether the connection stays open.
-async fn read_answer(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<(Reply, bool), Trouble> {
+async fn read_answer(stream: &mut TcpStream, inbox: &mut Inbox) -> Result<(Reply, bool), Trouble> {
     loop {
-        if let Some(head) = parse_head(buf)? {
+        if let Some(head) = parse_head(inbox.unread())? {
             let body_start = head.len;
             // Too large: this answer fails, the rest of the connection cannot be read.
             let too_large = || Ok((Reply::Failed(NetError::TooLarge { limit: NARINFO_LIMIT }), false));
             let (body, used) = match head.framing {
                 Framing::Length(n) if n > NARINFO_LIMIT => return too_large(),
                 Framing::Length(n) => {
-                    fill(stream, buf, body_start + n).await?;
-                    (buf[body_start..body_start + n].to_vec(), body_start + n)
+                    fill(stream, inbox, body_start + n).await?;
+                    (inbox.unread()[body_start..body_start + n].to_vec(), body_start + n)
                 }
                 Framing::Chunked => loop {
-                    match dechunk(&buf[body_start..]) {
+                    match dechunk(&inbox.unread()[body_start..]) {
                         Ok(Some((body, used))) => break (body, body_start + used),
                         Err(Trouble::Net(NetError::TooLarge { .. })) => return too_large(),
                         Err(e) => return Err(e),
-                        Ok(None) if buf.len() - body_start > CHUNKED_WIRE_LIMIT => return too_large(),
-                        Ok(None) => more(stream, buf).await?,
+                        Ok(None) if inbox.unread().len() - body_start > CHUNKED_WIRE_LIMIT => return too_large(),
+                        Ok(None) => more(stream, inbox).await?,
                     }
                 },
             };
-            buf.drain(..used);
+            inbox.pos += used;
+            if inbox.pos == inbox.data.len() {
+                inbox.clear();
+            }
             let answer = Reply::Answer { status: head.status, retry_after: head.retry_after, body };
             return Ok((answer, head.keep_alive));
         }
-        more(stream, buf).await?;
+        more(stream, inbox).await?;
     }
 }
 
-async fn fill(stream: &mut TcpStream, buf: &mut Vec<u8>, want: usize) -> Result<(), Trouble> {
-    while buf.len() < want {
-        more(stream, buf).await?;
+/// Reads until `want` unread bytes are there.
+async fn fill(stream: &mut TcpStream, inbox: &mut Inbox, want: usize) -> Result<(), Trouble> {
+    while inbox.unread().len() < want {
+        more(stream, inbox).await?;
     }
     Ok(())
 }
 
-async fn more(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<(), Trouble> {
-    buf.reserve(16 * 1024);
-    match stream.read_buf(buf).await {
+async fn more(stream: &mut TcpStream, inbox: &mut Inbox) -> Result<(), Trouble> {
+    if inbox.pos > 0 {
+        inbox.data.drain(..inbox.pos);
+        inbox.pos = 0;
+    }
+    inbox.data.reserve(16 * 1024);
+    match stream.read_buf(&mut inbox.data).await {
         Ok(0) | Err(_) => Err(Trouble::Closed),
         Ok(_) => Ok(()),
     }

@@ -243,14 +243,36 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).floor() / 100.0
 }
 
-/// One entry of the `--json` `paths` array; `caches` names the cache indices.
-pub fn path_json(r: &PathResult, caches: &[CacheTotals]) -> Value {
-    let url = |i: usize| caches.get(i).map(|c| c.url.clone());
-    let status = r.status();
+/// One entry of the `--json` `paths` array, borrowed from its [`PathResult`] and serialized
+/// straight to the output. Fields are in alphabetical order, as the document has always
+/// had them.
+#[derive(Debug, serde::Serialize)]
+pub struct PathEntry<'a> {
+    cache: Option<&'a str>,
+    content_addressed: bool,
+    file_size: Option<u64>,
+    nar_size: Option<u64>,
+    path: &'a str,
+    problems: Vec<Problem<'a>>,
+    signed_by: &'a [String],
+    status: &'static str,
+    trusted_cache: bool,
+}
+
+/// Why one cache's answer for a path did not count.
+#[derive(Debug, serde::Serialize)]
+struct Problem<'a> {
+    cache: Option<&'a str>,
+    reason: &'a str,
+}
+
+/// The `--json` entry of `r`; `caches` names the cache indices.
+pub fn path_entry<'a>(r: &'a PathResult, caches: &'a [CacheTotals]) -> PathEntry<'a> {
+    let url = |i: usize| caches.get(i).map(|c| c.url.as_str());
     let (cache, signed_by, content_addressed, trusted_cache, file_size, nar_size) =
         match r.serving().map(|v| (v.cache, &v.answer)) {
             Some((i, Answer::Verified { signed_by, content_addressed, trusted_cache, file_size, nar_size })) => {
-                (url(i), signed_by.clone(), *content_addressed, *trusted_cache, *file_size, Some(*nar_size))
+                (url(i), signed_by.as_slice(), *content_addressed, *trusted_cache, *file_size, Some(*nar_size))
             }
             _ => {
                 let first = r.visits.iter().find_map(|v| match &v.answer {
@@ -258,15 +280,25 @@ pub fn path_json(r: &PathResult, caches: &[CacheTotals]) -> Value {
                     _ => None,
                 });
                 let (cache, file_size, nar_size) = first.unwrap_or((None, None, None));
-                (cache, Vec::new(), false, false, file_size, nar_size)
+                (cache, &[][..], false, false, file_size, nar_size)
             }
         };
-    let problems: Vec<Value> = r.problems().map(|(i, reason)| json!({ "cache": url(i), "reason": reason })).collect();
-    json!({
-        "path": r.path, "status": status.name(), "cache": cache, "signed_by": signed_by,
-        "content_addressed": content_addressed, "trusted_cache": trusted_cache, "file_size": file_size, "nar_size": nar_size,
-        "problems": problems,
-    })
+    PathEntry {
+        cache,
+        content_addressed,
+        file_size,
+        nar_size,
+        path: &r.path,
+        problems: r.problems().map(|(i, reason)| Problem { cache: url(i), reason }).collect(),
+        signed_by,
+        status: r.status().name(),
+        trusted_cache,
+    }
+}
+
+/// [`path_entry`] as a JSON value.
+pub fn path_json(r: &PathResult, caches: &[CacheTotals]) -> Value {
+    serde_json::to_value(path_entry(r, caches)).unwrap_or(Value::Null)
 }
 
 #[cfg(test)]

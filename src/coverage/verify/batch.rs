@@ -8,9 +8,10 @@
 //! multiplication about 40% cheaper.
 //!
 //! The 128-bit `zᵢ` are derived from a SHA-512 of every `kᵢ`, `sᵢ` and `Rᵢ` in the batch
-//! (dalek derives them from a transcript of the same values): a signer cannot choose them
-//! without changing them. Like dalek's, the check is cofactorless, and non-canonical `s`
-//! and undecodable `R` fail the batch.
+//! (dalek derives them from a transcript of the same values), four from each SHA-512 of
+//! that seed and a block number: a signer cannot choose them without changing them. Like
+//! dalek's, the check is cofactorless, and non-canonical `s` and undecodable `R` fail the
+//! batch.
 
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
 use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
@@ -25,7 +26,7 @@ pub(super) type Triple<'a> = (&'a [u8], &'a Signature, &'a VerifyingKey);
 /// True when the batch equation holds (every signature valid, with overwhelming odds).
 pub(super) fn valid(batch: &[Triple<'_>]) -> bool {
     let mut seed = Sha512::new();
-    seed.update(b"cachectl ed25519 batch v1");
+    seed.update(b"cachectl ed25519 batch v2");
     let mut terms = Vec::with_capacity(batch.len());
     for (message, signature, key) in batch {
         let r_bytes = signature.r_bytes();
@@ -47,8 +48,15 @@ pub(super) fn valid(batch: &[Triple<'_>]) -> bool {
     let mut scalars = Vec::with_capacity(terms.len() + 2);
     let mut points = Vec::with_capacity(terms.len() + 2);
     let mut keys: Vec<(&VerifyingKey, Scalar)> = Vec::new();
+    let mut block = [0u8; 64];
     for (i, (r, s, k, key)) in terms.into_iter().enumerate() {
-        let z = nonce(&seed, i);
+        // One SHA-512 block gives four 128-bit coefficients.
+        if i % 4 == 0 {
+            block.copy_from_slice(
+                &Sha512::new().chain_update(seed).chain_update((i as u64 / 4).to_le_bytes()).finalize(),
+            );
+        }
+        let z = nonce(&block, i % 4);
         b_coefficient += z * s;
         scalars.push(z);
         points.push(r);
@@ -67,11 +75,10 @@ pub(super) fn valid(batch: &[Triple<'_>]) -> bool {
     EdwardsPoint::vartime_multiscalar_mul(scalars, points).is_identity()
 }
 
-/// The `i`th 128-bit coefficient drawn from `seed`.
-fn nonce(seed: &[u8], i: usize) -> Scalar {
-    let block = Sha512::new().chain_update(seed).chain_update((i as u64).to_le_bytes()).finalize();
+/// The `i`th (0 to 3) 128-bit coefficient of a 64-byte block drawn from the seed.
+fn nonce(block: &[u8; 64], i: usize) -> Scalar {
     let mut bytes = [0u8; 32];
-    bytes[..16].copy_from_slice(&block[..16]);
+    bytes[..16].copy_from_slice(&block[16 * i..16 * i + 16]);
     Scalar::from_bytes_mod_order(bytes)
 }
 
