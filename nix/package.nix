@@ -21,6 +21,8 @@ rustPlatform.buildRustPackage {
     root = ../.;
     fileset = lib.fileset.unions (
       [
+        # [env] MALLOC_CONF there lowers the build's peak memory (docs/build.md).
+        ../.cargo/config.toml
         ../Cargo.toml
         ../Cargo.lock
         ../build.rs

@@ -107,7 +107,7 @@ fn packages_build_cachectl_from_the_lock_file_on_every_system() {
     let pkg = &facts["packages"]["x86_64-linux"]["cachectl"];
     // The source is only what cargo needs, so docs and CI edits don't rebuild the package.
     let src: Vec<&str> = pkg["srcFiles"].as_array().expect("srcFiles").iter().filter_map(Value::as_str).collect();
-    for needed in ["Cargo.toml", "Cargo.lock", "build.rs", "src"] {
+    for needed in [".cargo/config.toml", "Cargo.toml", "Cargo.lock", "build.rs", "src"] {
         assert!(src.contains(&format!("{root}/{needed}").as_str()), "{needed} not in src {src:?}");
     }
     for not_needed in ["flake.nix", "docs", "scripts", "README.md"] {
