@@ -29,6 +29,10 @@ use crate::narinfo::NarInfo;
 
 /// The most narinfos judged in one batch.
 pub const BATCH: usize = 64;
+/// A batch smaller than this waits up to [`LINGER`] for more narinfos.
+const MIN_BATCH: usize = 32;
+/// How long a free verifier thread waits for a small batch to grow.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// One signature to check: the key it claims, and the fingerprint it signs.
 struct Item {
@@ -109,9 +113,19 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Job>, trusted: Arc<[PublicKey]
         let Ok(permit) = Arc::clone(&permits).acquire_owned().await else { return };
         let Some(first) = rx.recv().await else { return };
         let mut jobs = vec![first];
+        // A small batch waits a moment for more: a free thread would otherwise take
+        // whatever trickled in (13 narinfos on average against nginx), and a batch of 64
+        // costs a third less per signature than one of 13.
+        let deadline = tokio::time::Instant::now() + LINGER;
         while jobs.len() < BATCH {
             match rx.try_recv() {
                 Ok(job) => jobs.push(job),
+                Err(mpsc::error::TryRecvError::Empty) if jobs.len() < MIN_BATCH => {
+                    match tokio::time::timeout_at(deadline, rx.recv()).await {
+                        Ok(Some(job)) => jobs.push(job),
+                        _ => break,
+                    }
+                }
                 Err(_) => break,
             }
         }
