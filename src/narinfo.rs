@@ -128,10 +128,27 @@ impl NarInfo {
     /// The string Nix signs: see the module documentation.
     pub fn fingerprint(&self) -> String {
         let dir = self.store_dir();
-        let mut refs: Vec<String> = self.references.iter().map(|r| format!("{dir}/{r}")).collect();
-        refs.sort();
+        let mut refs: Vec<&str> = self.references.iter().map(String::as_str).collect();
+        refs.sort_unstable();
         refs.dedup();
-        format!("1;{};{};{};{}", self.store_path, self.nar_hash, self.nar_size, refs.join(","))
+        let refs_len: usize = refs.iter().map(|r| dir.len() + r.len() + 2).sum();
+        let mut out = String::with_capacity(self.store_path.len() + self.nar_hash.len() + refs_len + 32);
+        out.push_str("1;");
+        out.push_str(&self.store_path);
+        out.push(';');
+        out.push_str(&self.nar_hash);
+        out.push(';');
+        out.push_str(&self.nar_size.to_string());
+        out.push(';');
+        for (i, r) in refs.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(dir);
+            out.push('/');
+            out.push_str(r);
+        }
+        out
     }
 
     /// Checks the `Sig:` lines against the trusted keys, looking keys up by name as Nix does.

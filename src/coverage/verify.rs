@@ -45,14 +45,16 @@ struct Item {
 /// The signatures of `info` by trusted keys (by name, as Nix looks them up), or `None`
 /// when one of them cannot be batched (malformed, or a key of small order): such a
 /// narinfo goes straight to the exact check.
-fn items(info: &NarInfo, trusted: &[PublicKey]) -> Option<Vec<Item>> {
+/// `weak[i]` says whether `trusted[i]` is of small order (worked out once per run: the
+/// check costs a point decompression).
+fn items(info: &NarInfo, trusted: &[PublicKey], weak: &[bool]) -> Option<Vec<Item>> {
     let message: Arc<str> = info.fingerprint().into();
     let mut out = Vec::new();
     for sig in &info.sigs {
         let (name, bytes) = keys::parse_signature(sig)?;
-        for key in trusted.iter().filter(|k| k.name == name) {
+        for (key, &weak) in trusted.iter().zip(weak).filter(|(k, _)| k.name == name) {
             let signature = Signature::from_slice(&bytes).ok()?;
-            if key.key.is_weak() {
+            if weak {
                 return None;
             }
             out.push(Item { message: Arc::clone(&message), signature, key: key.key, name: name.to_owned() });
@@ -108,6 +110,7 @@ impl Verifier {
 
 async fn dispatch(mut rx: mpsc::UnboundedReceiver<Job>, trusted: Arc<[PublicKey]>, threads: usize) {
     let permits = Arc::new(Semaphore::new(threads));
+    let weak: Arc<[bool]> = trusted.iter().map(|k| k.key.is_weak()).collect();
     loop {
         // Wait for a free thread first, so that narinfos pile up into bigger batches.
         let Ok(permit) = Arc::clone(&permits).acquire_owned().await else { return };
@@ -129,9 +132,9 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Job>, trusted: Arc<[PublicKey]
                 Err(_) => break,
             }
         }
-        let trusted = Arc::clone(&trusted);
+        let (trusted, weak) = (Arc::clone(&trusted), Arc::clone(&weak));
         tokio::task::spawn_blocking(move || {
-            let mut stages: Vec<Stage> = jobs.iter().map(|j| parse(j, &trusted)).collect();
+            let mut stages: Vec<Stage> = jobs.iter().map(|j| parse(j, &trusted, &weak)).collect();
             let batched: Vec<usize> = (0..stages.len()).filter(|&i| matches!(stages[i], Stage::Batch(..))).collect();
             let groups: Vec<&[Item]> = batched
                 .iter()
@@ -163,7 +166,7 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Job>, trusted: Arc<[PublicKey]
 }
 
 /// Parses one body and sorts it into a stage.
-fn parse(job: &Job, trusted: &[PublicKey]) -> Stage {
+fn parse(job: &Job, trusted: &[PublicKey], weak: &[bool]) -> Stage {
     // Narinfos are ASCII: validate cheaply, and replace bad bytes only when there are some.
     let text = std::str::from_utf8(&job.body).map_or_else(|_| String::from_utf8_lossy(&job.body), Cow::Borrowed);
     let path = job.path.as_str();
@@ -191,7 +194,7 @@ fn parse(job: &Job, trusted: &[PublicKey]) -> Stage {
             nar_size,
         });
     }
-    match items(&info, trusted) {
+    match items(&info, trusted, weak) {
         // No signature by a trusted key: no crypto to do, only the content address.
         Some(items) if items.is_empty() => Stage::Done(exact(&info, &[])),
         Some(items) => Stage::Batch(info, items),
@@ -348,16 +351,18 @@ mod tests {
         let key = SigningKey::from_bytes(&[7u8; 32]);
         let trusted = trusted(&key);
         let mut info = NarInfo::parse(HELLO).expect("parses");
-        assert_eq!(items(&info, std::slice::from_ref(&trusted)).map(|i| i.len()), Some(0));
+        assert_eq!(items(&info, std::slice::from_ref(&trusted), &[false]).map(|i| i.len()), Some(0));
         let sig = key.sign(info.fingerprint().as_bytes());
         info.sigs = vec![format!("k-1:{}", keys::encode_b64(&sig.to_bytes())), "other-1:AAAA".into()];
-        assert!(items(&info, std::slice::from_ref(&trusted)).is_none(), "malformed");
+        assert!(items(&info, std::slice::from_ref(&trusted), &[false]).is_none(), "malformed");
         info.sigs.truncate(1);
-        assert_eq!(items(&info, std::slice::from_ref(&trusted)).map(|i| i.len()), Some(1));
+        assert_eq!(items(&info, std::slice::from_ref(&trusted), &[false]).map(|i| i.len()), Some(1));
         // The identity point is a valid encoding of a small-order key.
         let mut identity = [0u8; 32];
         identity[0] = 1;
         let weak = PublicKey::parse(&format!("k-1:{}", keys::encode_b64(&identity))).expect("a curve point");
-        assert!(items(&info, &[weak]).is_none());
+        let flags = [weak.key.is_weak()];
+        assert_eq!(flags, [true], "dispatch marks it weak");
+        assert!(items(&info, &[weak], &flags).is_none());
     }
 }
