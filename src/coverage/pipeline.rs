@@ -145,15 +145,14 @@ async fn connection(shared: Arc<Shared>) {
         }
         let fresh = conn.is_none();
         let mut answered = 0;
-        let exchanged = exchange(&shared, &mut conn, &mut inbox, &mut pending, &mut answered);
-        let outcome = tokio::time::timeout(shared.timeout, exchanged).await;
+        let outcome = exchange(&shared, &mut conn, &mut inbox, &mut pending, &mut answered).await;
         let failure = match outcome {
-            Ok(Ok(())) => continue,
+            Ok(()) => continue,
             // Refused, no DNS, or silent: the cache's problem, not pipelining's.
-            Ok(Err(Trouble::Net(e))) => Some(e),
-            Err(_) if answered == 0 => Some(NetError::timed_out(shared.timeout)),
+            Err(Trouble::Net(e)) => Some(e),
+            Err(Trouble::TimedOut) if answered == 0 => Some(NetError::timed_out(shared.timeout)),
             // A kept-alive connection the server had closed: send again on a new one.
-            Ok(Err(Trouble::Closed)) if !fresh && answered == 0 => None,
+            Err(Trouble::Closed) if !fresh && answered == 0 => None,
             // Anything else means this server does not pipeline well: use reqwest.
             _ => {
                 shared.broken.store(true, Ordering::Relaxed);
@@ -185,6 +184,8 @@ async fn connection(shared: Arc<Shared>) {
 enum Trouble {
     /// The connection ended before all answers came (or the server said it would).
     Closed,
+    /// Connecting, writing or one answer took longer than the timeout.
+    TimedOut,
     Net(NetError),
     /// An answer this client does not pipeline (redirect, HTTP/1.0, unparsable).
     Unsupported,
@@ -199,8 +200,9 @@ async fn exchange(
     pending: &mut VecDeque<Request>,
     answered: &mut usize,
 ) -> Result<(), Trouble> {
+    let t = shared.timeout;
     if conn.is_none() {
-        *conn = Some(connect(shared).await?);
+        *conn = Some(within(t, connect(shared)).await?);
         inbox.clear();
     }
     let Some(stream) = conn.as_mut() else { return Err(Trouble::Closed) };
@@ -213,9 +215,9 @@ async fn exchange(
         out.push_str(&r.target);
         out.push_str(&tail);
     }
-    stream.write_all(out.as_bytes()).await.map_err(|_| Trouble::Closed)?;
+    within(t, async { stream.write_all(out.as_bytes()).await.map_err(|_| Trouble::Closed) }).await?;
     while !pending.is_empty() {
-        let (answer, keep) = read_answer(stream, inbox).await?;
+        let (answer, keep) = within(t, read_answer(stream, inbox)).await?;
         if let Some(r) = pending.pop_front() {
             let _ = r.reply.send(answer);
             *answered += 1;
@@ -226,6 +228,12 @@ async fn exchange(
         }
     }
     Ok(())
+}
+
+/// `step`, or [`Trouble::TimedOut`] after `timeout`. Each step gets the whole timeout: a
+/// slow server that keeps answering is slow, not dead, however many answers a batch holds.
+async fn within<T>(timeout: Duration, step: impl Future<Output = Result<T, Trouble>>) -> Result<T, Trouble> {
+    tokio::time::timeout(timeout, step).await.unwrap_or(Err(Trouble::TimedOut))
 }
 
 async fn connect(shared: &Shared) -> Result<TcpStream, Trouble> {

@@ -185,3 +185,20 @@ async fn oversized_answers_fail_alone_and_memory_stays_bounded() {
         assert!(replies.iter().enumerate().all(|(i, r)| i == 3 || fine(r)), "{what}: {replies:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn a_slow_server_that_keeps_answering_is_not_timed_out() {
+    // 100 ms per answer, 40 answers over the 4 connections: a batch takes longer than the
+    // 300 ms timeout, every single answer well within it. Each server connection sleeps
+    // on a worker thread of its own; the client has the others.
+    let slow: Respond = |t| {
+        std::thread::sleep(Duration::from_millis(100));
+        Some(ok(t))
+    };
+    let url = StoreUrl::parse(&format!("{}/sub/", server(slow, usize::MAX).await)).expect("url");
+    let pipe = Arc::new(Pipeline::new(&url, Duration::from_millis(300), "test", false).expect("pipelined"));
+    let names: Vec<String> = (0..40).map(|i| format!("p{i}.narinfo")).collect();
+    let replies = get_all(&pipe, &names).await;
+    assert!(replies.iter().all(|r| matches!(r, Reply::Answer { status: 200, .. })), "{replies:?}");
+    assert!(!pipe.shared.broken.load(Ordering::Relaxed));
+}
