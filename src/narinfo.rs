@@ -131,15 +131,7 @@ impl NarInfo {
         let mut refs: Vec<&str> = self.references.iter().map(String::as_str).collect();
         refs.sort_unstable();
         refs.dedup();
-        let refs_len: usize = refs.iter().map(|r| dir.len() + r.len() + 2).sum();
-        let mut out = String::with_capacity(self.store_path.len() + self.nar_hash.len() + refs_len + 32);
-        out.push_str("1;");
-        out.push_str(&self.store_path);
-        out.push(';');
-        out.push_str(&self.nar_hash);
-        out.push(';');
-        out.push_str(&self.nar_size.to_string());
-        out.push(';');
+        let mut out = format!("1;{};{};{};", self.store_path, self.nar_hash, self.nar_size);
         for (i, r) in refs.iter().enumerate() {
             if i > 0 {
                 out.push(',');

@@ -166,16 +166,17 @@ impl JsonPaths {
     fn entry(&mut self, out: &mut dyn Write, r: &PathResult, caches: &[cachectl::coverage::CacheTotals]) {
         let sep = if std::mem::take(&mut self.first) { "" } else { "," };
         self.write(out, format_args!("{sep}\n    "));
-        if self.error.is_none()
-            && let Err(e) = serde_json::to_writer(&mut *out, &path_entry(r, caches))
-        {
-            self.error = Some(e.into());
-        }
+        self.attempt(|| serde_json::to_writer(&mut *out, &path_entry(r, caches)).map_err(io::Error::from));
     }
 
     fn write(&mut self, out: &mut dyn Write, args: std::fmt::Arguments<'_>) {
+        self.attempt(|| out.write_fmt(args));
+    }
+
+    /// Runs `step` unless an earlier write failed, and keeps its error.
+    fn attempt(&mut self, step: impl FnOnce() -> io::Result<()>) {
         if self.error.is_none()
-            && let Err(e) = out.write_fmt(args)
+            && let Err(e) = step()
         {
             self.error = Some(e);
         }

@@ -264,7 +264,6 @@ async fn connect(shared: &Shared) -> Result<TcpStream, Trouble> {
 /// Answers are read from `data[pos..]`; the consumed prefix is dropped only when more
 /// bytes must be read, not after every answer, so a batch of pipelined answers is moved
 /// in memory once per read instead of once per answer.
-#[derive(Default)]
 struct Inbox {
     data: Vec<u8>,
     pos: usize,

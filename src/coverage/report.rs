@@ -214,7 +214,7 @@ impl Summary {
     }
 
     /// `--json` totals: counts, `percent` and `caches` (the `paths` array is streamed
-    /// separately with [`path_json`]).
+    /// separately with [`path_entry`]).
     pub fn totals_json(&self) -> Value {
         let caches: Vec<Value> = self
             .caches
@@ -296,11 +296,6 @@ pub fn path_entry<'a>(r: &'a PathResult, caches: &'a [CacheTotals]) -> PathEntry
     }
 }
 
-/// [`path_entry`] as a JSON value.
-pub fn path_json(r: &PathResult, caches: &[CacheTotals]) -> Value {
-    serde_json::to_value(path_entry(r, caches)).unwrap_or(Value::Null)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,7 +342,7 @@ mod tests {
         assert_eq!((b.asked, b.found, b.verified, b.bytes, b.errors), (3, 1, 1, 200, 1));
         let missing = s.groups(Status::Missing);
         assert_eq!(missing.iter().map(|g| (g.name, g.paths.len())).collect::<Vec<_>>(), [("firefox", 2)]);
-        let json = path_json(&s.problems[0], &s.caches);
+        let json = serde_json::to_value(path_entry(&s.problems[0], &s.caches)).expect("serialises");
         assert_eq!(json["status"], "untrusted");
         assert_eq!(json["cache"], "http://a");
         assert_eq!(json["nar_size"], 300);
