@@ -125,10 +125,14 @@ pub fn describe_difference(found: &str, expected: &str) -> String {
 }
 
 /// A narinfo `Sig:` value split into key name and raw signature bytes.
-pub fn parse_signature(s: &str) -> Option<(&str, Vec<u8>)> {
+pub fn parse_signature(s: &str) -> Option<(&str, [u8; 64])> {
     let (name, b64) = s.trim().split_once(':')?;
-    let bytes = B64.decode(b64.trim()).ok()?;
-    (bytes.len() == 64 && !name.is_empty()).then_some((name, bytes))
+    // Room for any base64 that could decode to 64 bytes (decode_slice refuses a buffer
+    // shorter than its estimate, which is at most 2 bytes over the decoded length).
+    let mut buf = [0u8; 72];
+    let len = B64.decode_slice(b64.trim(), &mut buf).ok()?;
+    let bytes: [u8; 64] = buf.get(..len)?.try_into().ok()?;
+    (!name.is_empty()).then_some((name, bytes))
 }
 
 /// Base64-encodes bytes the way Nix does (for tests and tools that create keys).
@@ -185,6 +189,12 @@ mod tests {
         let (name, bytes) = parse_signature(&s).expect("sig");
         assert_eq!(name, "t-1");
         assert!(k.verify(b"hello", &bytes));
+        // 63 and 65 bytes, a name missing, and a long value are not signatures.
+        for bad in [encode_b64(&[7u8; 63]), encode_b64(&[7u8; 65]), encode_b64(&[7u8; 300])] {
+            assert_eq!(parse_signature(&format!("t-1:{bad}")), None, "{} bytes", bad.len());
+        }
+        assert_eq!(parse_signature(&format!(":{}", encode_b64(&sig))), None);
+        assert_eq!(parse_signature(&format!(" t-1: {} ", encode_b64(&sig))).map(|(n, _)| n), Some("t-1"));
     }
 
     #[test]

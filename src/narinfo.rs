@@ -11,8 +11,10 @@ use crate::keys::{self, PublicKey};
 use crate::limits;
 
 mod hash;
+mod view;
 
 pub use hash::{nix32_decode, nix32_encode, normalize_hash};
+pub use view::NarInfoRef;
 
 /// Why a narinfo or a hash is not usable.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -70,54 +72,7 @@ impl NarInfo {
     /// Parses a narinfo with Nix's rules: `StorePath`, `URL`, `NarHash` and a non-zero
     /// `NarSize` are required, unknown fields are ignored, and a later field wins.
     pub fn parse(text: &str) -> Result<NarInfo, NarInfoError> {
-        let (mut path, mut url, mut nar_hash, mut nar_size) = (None, None, None, None);
-        let mut info = NarInfo {
-            store_path: String::new(),
-            url: String::new(),
-            compression: "bzip2".to_owned(),
-            file_hash: None,
-            file_size: None,
-            nar_hash: String::new(),
-            nar_size: 0,
-            references: Vec::new(),
-            deriver: None,
-            sigs: Vec::new(),
-            ca: None,
-        };
-        for line in text.lines() {
-            let Some((name, value)) = line.split_once(':') else {
-                continue;
-            };
-            let value = value.trim();
-            match name {
-                "StorePath" => path = Some(value.to_owned()),
-                "URL" => url = Some(value.to_owned()),
-                "Compression" if !value.is_empty() => info.compression = value.to_owned(),
-                "FileHash" => info.file_hash = Some(value.to_owned()),
-                "FileSize" => info.file_size = Some(number("FileSize", value)?),
-                "NarHash" => nar_hash = Some(value.to_owned()),
-                "NarSize" => nar_size = Some(number("NarSize", value)?),
-                "References" => {
-                    info.references = value.split_whitespace().map(str::to_owned).collect();
-                }
-                "Deriver" if value != "unknown-deriver" => info.deriver = Some(value.to_owned()),
-                "Sig" => info.sigs.push(value.to_owned()),
-                "CA" => info.ca = Some(value.to_owned()),
-                _ => {}
-            }
-        }
-        info.store_path = path.ok_or(NarInfoError::Missing("StorePath"))?;
-        store_path_hash(&info.store_path).ok_or_else(|| NarInfoError::BadStorePath(info.store_path.clone()))?;
-        for r in &info.references {
-            if !is_base_name(r) {
-                return Err(NarInfoError::BadStorePath(r.clone()));
-            }
-        }
-        info.url = url.filter(|u| !u.is_empty()).ok_or(NarInfoError::Missing("URL"))?;
-        let raw_hash = nar_hash.ok_or(NarInfoError::Missing("NarHash"))?;
-        info.nar_hash = normalize_hash(&raw_hash)?;
-        info.nar_size = nar_size.filter(|s| *s != 0).ok_or(NarInfoError::Missing("NarSize"))?;
-        Ok(info)
+        NarInfoRef::parse(text).map(|info| info.to_owned())
     }
 
     /// The store directory the path lives in (`/nix/store`).
@@ -127,20 +82,7 @@ impl NarInfo {
 
     /// The string Nix signs: see the module documentation.
     pub fn fingerprint(&self) -> String {
-        let dir = self.store_dir();
-        let mut refs: Vec<&str> = self.references.iter().map(String::as_str).collect();
-        refs.sort_unstable();
-        refs.dedup();
-        let mut out = format!("1;{};{};{};", self.store_path, self.nar_hash, self.nar_size);
-        for (i, r) in refs.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(dir);
-            out.push('/');
-            out.push_str(r);
-        }
-        out
+        view::fingerprint(&self.store_path, &self.nar_hash, self.nar_size, self.references.iter().map(String::as_str))
     }
 
     /// Checks the `Sig:` lines against the trusted keys, looking keys up by name as Nix does.
@@ -170,10 +112,6 @@ impl NarInfo {
         v.bad.retain(|n| !v.valid.contains(n));
         v
     }
-}
-
-fn number(field: &'static str, value: &str) -> Result<u64, NarInfoError> {
-    value.parse().map_err(|_| NarInfoError::BadNumber { field, value: value.to_owned() })
 }
 
 /// `<32 nix32 chars>-<name>`.

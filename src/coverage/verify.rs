@@ -25,7 +25,7 @@ use super::report::Answer;
 
 mod batch;
 use crate::keys::{self, PublicKey};
-use crate::narinfo::NarInfo;
+use crate::narinfo::{NarInfo, NarInfoRef};
 
 /// The most narinfos judged in one batch.
 pub const BATCH: usize = 64;
@@ -34,12 +34,17 @@ const MIN_BATCH: usize = 32;
 /// How long a free verifier thread waits for a small batch to grow.
 const LINGER: std::time::Duration = std::time::Duration::from_millis(2);
 
-/// One signature to check: the key it claims, and the fingerprint it signs.
-struct Item {
-    message: Arc<str>,
+/// One signature to check: the key it claims, under the name Nix looks the key up by.
+struct Item<'a> {
     signature: Signature,
     key: VerifyingKey,
-    name: String,
+    name: &'a str,
+}
+
+/// The trusted signatures of one narinfo, and the fingerprint they sign.
+struct Signed<'a> {
+    message: String,
+    items: Vec<Item<'a>>,
 }
 
 /// The signatures of `info` by trusted keys (by name, as Nix looks them up), or `None`
@@ -47,17 +52,15 @@ struct Item {
 /// narinfo goes straight to the exact check.
 /// `weak[i]` says whether `trusted[i]` is of small order (worked out once per run: the
 /// check costs a point decompression).
-fn items(info: &NarInfo, trusted: &[PublicKey], weak: &[bool]) -> Option<Vec<Item>> {
-    let message: Arc<str> = info.fingerprint().into();
+fn items<'a>(info: &NarInfoRef<'a>, trusted: &[PublicKey], weak: &[bool]) -> Option<Vec<Item<'a>>> {
     let mut out = Vec::new();
     for sig in &info.sigs {
         let (name, bytes) = keys::parse_signature(sig)?;
         for (key, &weak) in trusted.iter().zip(weak).filter(|(k, _)| k.name == name) {
-            let signature = Signature::from_slice(&bytes).ok()?;
             if weak {
                 return None;
             }
-            out.push(Item { message: Arc::clone(&message), signature, key: key.key, name: name.to_owned() });
+            out.push(Item { signature: Signature::from_bytes(&bytes), key: key.key, name });
         }
     }
     Some(out)
@@ -73,13 +76,13 @@ struct Job {
 }
 
 /// A parsed narinfo on its way through a batch.
-enum Stage {
+enum Stage<'a> {
     /// Judged without a batch (invalid, or nothing to batch).
     Done(Answer),
     /// Its trusted signatures, to check in the batch.
-    Batch(NarInfo, Vec<Item>),
+    Batch(NarInfoRef<'a>, Signed<'a>),
     /// To be judged exactly.
-    Exact(NarInfo),
+    Exact(NarInfoRef<'a>),
 }
 
 /// The batching verifier; cheap to clone.
@@ -134,30 +137,8 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Job>, trusted: Arc<[PublicKey]
         }
         let (trusted, weak) = (Arc::clone(&trusted), Arc::clone(&weak));
         tokio::task::spawn_blocking(move || {
-            let mut stages: Vec<Stage> = jobs.iter().map(|j| parse(j, &trusted, &weak)).collect();
-            let batched: Vec<usize> = (0..stages.len()).filter(|&i| matches!(stages[i], Stage::Batch(..))).collect();
-            let groups: Vec<&[Item]> = batched
-                .iter()
-                .filter_map(|&i| match &stages[i] {
-                    Stage::Batch(_, items) => Some(items.as_slice()),
-                    _ => None,
-                })
-                .collect();
-            let verdicts = check(&groups);
-            for (i, ok) in batched.into_iter().zip(verdicts) {
-                let stage = std::mem::replace(&mut stages[i], Stage::Done(Answer::Absent));
-                stages[i] = match stage {
-                    Stage::Batch(info, items) if ok => Stage::Done(verified(&info, items)),
-                    Stage::Batch(info, _) => Stage::Exact(info),
-                    other => other,
-                };
-            }
-            for (job, stage) in jobs.into_iter().zip(stages) {
-                let answer = match stage {
-                    Stage::Done(answer) => answer,
-                    Stage::Exact(info) => exact(&info, &trusted),
-                    Stage::Batch(info, _) => exact(&info, &trusted),
-                };
+            let answers = judge_all(&jobs, &trusted, &weak);
+            for (job, answer) in jobs.into_iter().zip(answers) {
                 let _ = job.reply.send(answer);
             }
             drop(permit);
@@ -165,12 +146,36 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Job>, trusted: Arc<[PublicKey]
     }
 }
 
-/// Parses one body and sorts it into a stage.
-fn parse(job: &Job, trusted: &[PublicKey], weak: &[bool]) -> Stage {
+/// The answers to a batch of jobs, in order: every batchable signature checked at once.
+fn judge_all(jobs: &[Job], trusted: &[PublicKey], weak: &[bool]) -> Vec<Answer> {
     // Narinfos are ASCII: validate cheaply, and replace bad bytes only when there are some.
-    let text = std::str::from_utf8(&job.body).map_or_else(|_| String::from_utf8_lossy(&job.body), Cow::Borrowed);
+    let texts: Vec<Cow<'_, str>> = jobs
+        .iter()
+        .map(|j| std::str::from_utf8(&j.body).map_or_else(|_| String::from_utf8_lossy(&j.body), Cow::Borrowed))
+        .collect();
+    let stages: Vec<Stage<'_>> = jobs.iter().zip(&texts).map(|(job, text)| parse(job, text, trusted, weak)).collect();
+    let groups: Vec<&Signed<'_>> = stages
+        .iter()
+        .filter_map(|s| match s {
+            Stage::Batch(_, signed) => Some(signed),
+            _ => None,
+        })
+        .collect();
+    let mut verdicts = check(&groups).into_iter();
+    stages
+        .into_iter()
+        .map(|stage| match stage {
+            Stage::Done(answer) => answer,
+            Stage::Batch(info, signed) if verdicts.next().unwrap_or(false) => verified(&info, &signed),
+            Stage::Batch(info, _) | Stage::Exact(info) => exact(&info.to_owned(), trusted),
+        })
+        .collect()
+}
+
+/// Parses one body and sorts it into a stage.
+fn parse<'a>(job: &Job, text: &'a str, trusted: &[PublicKey], weak: &[bool]) -> Stage<'a> {
     let path = job.path.as_str();
-    let info = match NarInfo::parse(&text) {
+    let info = match NarInfoRef::parse(text) {
         Ok(info) => info,
         Err(e) => {
             return Stage::Done(Answer::Untrusted {
@@ -196,14 +201,17 @@ fn parse(job: &Job, trusted: &[PublicKey], weak: &[bool]) -> Stage {
     }
     match items(&info, trusted, weak) {
         // No signature by a trusted key: no crypto to do, only the content address.
-        Some(items) if items.is_empty() => Stage::Done(exact(&info, &[])),
-        Some(items) => Stage::Batch(info, items),
+        Some(items) if items.is_empty() => Stage::Done(exact(&info.to_owned(), &[])),
+        Some(items) => {
+            let message = info.fingerprint();
+            Stage::Batch(info, Signed { message, items })
+        }
         None => Stage::Exact(info),
     }
 }
 
-fn verified(info: &NarInfo, items: Vec<Item>) -> Answer {
-    let mut signed_by: Vec<String> = items.into_iter().map(|i| i.name).collect();
+fn verified(info: &NarInfoRef<'_>, signed: &Signed<'_>) -> Answer {
+    let mut signed_by: Vec<String> = signed.items.iter().map(|i| i.name.to_owned()).collect();
     signed_by.sort();
     signed_by.dedup();
     Answer::Verified {
@@ -252,13 +260,15 @@ pub(super) fn exact(info: &NarInfo, trusted: &[PublicKey]) -> Answer {
 }
 
 /// Per group of signatures: are they all valid? One batch for all, halves on failure.
-fn check(groups: &[&[Item]]) -> Vec<bool> {
+fn check(groups: &[&Signed<'_>]) -> Vec<bool> {
     match groups {
         [] => Vec::new(),
-        [one] => vec![one.iter().all(|i| i.key.verify_strict(i.message.as_bytes(), &i.signature).is_ok())],
+        [one] => vec![one.items.iter().all(|i| i.key.verify_strict(one.message.as_bytes(), &i.signature).is_ok())],
         _ => {
-            let all: Vec<batch::Triple<'_>> =
-                groups.iter().flat_map(|g| g.iter()).map(|i| (i.message.as_bytes(), &i.signature, &i.key)).collect();
+            let all: Vec<batch::Triple<'_>> = groups
+                .iter()
+                .flat_map(|g| g.items.iter().map(|i| (g.message.as_bytes(), &i.signature, &i.key)))
+                .collect();
             if batch::valid(&all) {
                 return vec![true; groups.len()];
             }
@@ -302,15 +312,15 @@ mod tests {
     fn failed_batches_are_split_down_to_the_bad_ones() {
         let key = SigningKey::from_bytes(&[5u8; 32]);
         let bad = [3, 17, 18];
-        let groups: Vec<Vec<Item>> = (0..40)
+        let groups: Vec<Signed<'_>> = (0..40)
             .map(|i| {
                 let message = format!("m{i}");
                 let signature = key.sign(message.as_bytes());
                 let signed = if bad.contains(&i) { format!("{message}!") } else { message };
-                vec![Item { message: signed.into(), signature, key: key.verifying_key(), name: "k-1".into() }]
+                Signed { message: signed, items: vec![Item { signature, key: key.verifying_key(), name: "k-1" }] }
             })
             .collect();
-        let refs: Vec<&[Item]> = groups.iter().map(Vec::as_slice).collect();
+        let refs: Vec<&Signed<'_>> = groups.iter().collect();
         let failed: Vec<usize> = check(&refs).iter().enumerate().filter(|(_, ok)| !**ok).map(|(i, _)| i).collect();
         assert_eq!(failed, bad);
         assert_eq!(check(&[]), Vec::<bool>::new());
@@ -350,10 +360,10 @@ mod tests {
     fn weak_keys_and_malformed_signatures_are_not_batched() {
         let key = SigningKey::from_bytes(&[7u8; 32]);
         let trusted = trusted(&key);
-        let mut info = NarInfo::parse(HELLO).expect("parses");
+        let mut info = NarInfoRef::parse(HELLO).expect("parses");
         assert_eq!(items(&info, std::slice::from_ref(&trusted), &[false]).map(|i| i.len()), Some(0));
-        let sig = key.sign(info.fingerprint().as_bytes());
-        info.sigs = vec![format!("k-1:{}", keys::encode_b64(&sig.to_bytes())), "other-1:AAAA".into()];
+        let sig = format!("k-1:{}", keys::encode_b64(&key.sign(info.fingerprint().as_bytes()).to_bytes()));
+        info.sigs = vec![&sig, "other-1:AAAA"];
         assert!(items(&info, std::slice::from_ref(&trusted), &[false]).is_none(), "malformed");
         info.sigs.truncate(1);
         assert_eq!(items(&info, std::slice::from_ref(&trusted), &[false]).map(|i| i.len()), Some(1));

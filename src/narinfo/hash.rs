@@ -47,22 +47,37 @@ pub(super) fn is_nix32(b: u8) -> bool {
 /// Decodes Nix base 32 into `size` bytes; `None` on a bad character or overflow.
 pub fn nix32_decode(s: &str, size: usize) -> Option<Vec<u8>> {
     let mut out = vec![0u8; size];
+    decode_into(s, &mut out).then_some(out)
+}
+
+/// Decodes Nix base 32 into `out` (all zeros); false on a bad character or overflow.
+fn decode_into(s: &str, out: &mut [u8]) -> bool {
     for (n, c) in s.bytes().rev().enumerate() {
         let digit = match NIX32_VALUE[usize::from(c)] {
-            0xff => return None,
+            0xff => return false,
             d => u16::from(d),
         };
         let (i, j) = (n * 5 / 8, n * 5 % 8);
         let shifted = digit << j;
-        *out.get_mut(i)? |= (shifted & 0xff) as u8;
+        let Some(b) = out.get_mut(i) else { return false };
+        *b |= (shifted & 0xff) as u8;
         let carry = (shifted >> 8) as u8;
         match out.get_mut(i + 1) {
             Some(b) => *b |= carry,
-            None if carry != 0 => return None,
+            None if carry != 0 => return false,
             None => {}
         }
     }
-    Some(out)
+    true
+}
+
+/// True when `s` is already `algo:<nix32>`, the form [`normalize_hash`] gives, so that
+/// it can be used as it is (checked without allocating).
+pub(super) fn nix32_valid(s: &str) -> bool {
+    let Some((algo, digest)) = s.split_once(':') else { return false };
+    let Some(size) = digest_size(algo) else { return false };
+    let mut buf = [0u8; 64];
+    digest.len() == (size * 8 - 1) / 5 + 1 && buf.get_mut(..size).is_some_and(|out| decode_into(digest, out))
 }
 
 fn digest_size(algo: &str) -> Option<usize> {
