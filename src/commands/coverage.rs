@@ -85,7 +85,7 @@ pub fn run(cli: &Cli, args: &CoverageArgs, out: &mut dyn Write) -> Result<ExitSt
     // Paths are streamed as they are answered: buffer them, stdout is line-buffered.
     let mut buffered = io::BufWriter::with_capacity(64 * 1024, out);
     let out: &mut dyn Write = &mut buffered;
-    let mut writer = cli.json.then_some(JsonPaths { first: true, error: None });
+    let mut writer = cli.json.then_some(JsonPaths { first: true, error: None, buf: Vec::with_capacity(1024) });
     if let Some(w) = &mut writer {
         w.start(out, &shown);
     }
@@ -155,6 +155,9 @@ fn progress(show: bool, count: Option<u64>) -> ProgressBar {
 struct JsonPaths {
     first: bool,
     error: Option<io::Error>,
+    /// One entry, serialized here and written at once: serde_json writing piece by piece
+    /// through `dyn Write` cost more than the entry itself.
+    buf: Vec<u8>,
 }
 
 impl JsonPaths {
@@ -165,8 +168,15 @@ impl JsonPaths {
 
     fn entry(&mut self, out: &mut dyn Write, r: &PathResult, caches: &[cachectl::coverage::CacheTotals]) {
         let sep = if std::mem::take(&mut self.first) { "" } else { "," };
-        self.write(out, format_args!("{sep}\n    "));
-        self.attempt(|| serde_json::to_writer(&mut *out, &path_entry(r, caches)).map_err(io::Error::from));
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        buf.extend_from_slice(sep.as_bytes());
+        buf.extend_from_slice(b"\n    ");
+        self.attempt(|| {
+            serde_json::to_writer(&mut buf, &path_entry(r, caches)).map_err(io::Error::from)?;
+            out.write_all(&buf)
+        });
+        self.buf = buf;
     }
 
     fn write(&mut self, out: &mut dyn Write, args: std::fmt::Arguments<'_>) {

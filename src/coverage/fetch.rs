@@ -71,7 +71,6 @@ impl Origin {
                     .map_err(|e| NetError::Other(format!("file read task failed: {e}")))?
             }
             Origin::Http { base, url, pipe } => {
-                let target = format!("{base}/{name}");
                 let mut retry = 0;
                 loop {
                     let piped = match pipe {
@@ -81,7 +80,12 @@ impl Origin {
                     let attempt = match piped {
                         Reply::Answer { status, retry_after, body } => Ok(answer(status, retry_after, body)),
                         Reply::Failed(e) => Ok(Err(e)),
-                        Reply::Fallback => tokio::time::timeout(timeout, get(client, &target, url, timeout)).await,
+                        // Boxed: reqwest's future is large and rarely needed, and every path
+                        // in flight holds this future (small ones are cheaper to allocate).
+                        Reply::Fallback => {
+                            let target = format!("{base}/{name}");
+                            Box::pin(tokio::time::timeout(timeout, get(client, &target, url, timeout))).await
+                        }
                     };
                     match attempt {
                         Err(_) => return Err(NetError::timed_out(timeout)),
@@ -91,7 +95,7 @@ impl Origin {
                             if retry == RETRIES {
                                 return Err(NetError::Status(status));
                             }
-                            tokio::time::sleep(backoff(retry, after, hash)).await;
+                            Box::pin(tokio::time::sleep(backoff(retry, after, hash))).await;
                             retry += 1;
                         }
                     }

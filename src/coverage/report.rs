@@ -36,7 +36,8 @@ pub enum Answer {
     /// Served with a valid trusted signature, or a content address that matches the path,
     /// or by a cache Nix takes unsigned paths from (`?trusted=1`, `require-sigs = false`).
     Verified {
-        signed_by: Vec<String>,
+        /// Shared: the narinfos of a cache are all signed by the same keys.
+        signed_by: std::sync::Arc<[String]>,
         content_addressed: bool,
         trusted_cache: bool,
         file_size: Option<u64>,
@@ -272,7 +273,7 @@ pub fn path_entry<'a>(r: &'a PathResult, caches: &'a [CacheTotals]) -> PathEntry
     let (cache, signed_by, content_addressed, trusted_cache, file_size, nar_size) =
         match r.serving().map(|v| (v.cache, &v.answer)) {
             Some((i, Answer::Verified { signed_by, content_addressed, trusted_cache, file_size, nar_size })) => {
-                (url(i), signed_by.as_slice(), *content_addressed, *trusted_cache, *file_size, Some(*nar_size))
+                (url(i), &signed_by[..], *content_addressed, *trusted_cache, *file_size, Some(*nar_size))
             }
             _ => {
                 let first = r.visits.iter().find_map(|v| match &v.answer {
@@ -309,7 +310,7 @@ mod tests {
 
     fn verified(size: u64) -> Answer {
         Answer::Verified {
-            signed_by: vec!["k-1".into()],
+            signed_by: vec!["k-1".into()].into(),
             content_addressed: false,
             trusted_cache: false,
             file_size: Some(size / 2),

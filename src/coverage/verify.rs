@@ -162,11 +162,12 @@ fn judge_all(jobs: &[Job], trusted: &[PublicKey], weak: &[bool]) -> Vec<Answer> 
         })
         .collect();
     let mut verdicts = check(&groups).into_iter();
+    let mut signers = Signers::default();
     stages
         .into_iter()
         .map(|stage| match stage {
             Stage::Done(answer) => answer,
-            Stage::Batch(info, signed) if verdicts.next().unwrap_or(false) => verified(&info, &signed),
+            Stage::Batch(info, signed) if verdicts.next().unwrap_or(false) => verified(&info, &signed, &mut signers),
             Stage::Batch(info, _) | Stage::Exact(info) => exact(&info.to_owned(), trusted),
         })
         .collect()
@@ -192,7 +193,7 @@ fn parse<'a>(job: &Job, text: &'a str, trusted: &[PublicKey], weak: &[bool]) -> 
     if job.trusted_cache {
         let (file_size, nar_size) = (info.file_size, info.nar_size);
         return Stage::Done(Answer::Verified {
-            signed_by: Vec::new(),
+            signed_by: Arc::default(),
             content_addressed: false,
             trusted_cache: true,
             file_size,
@@ -210,16 +211,33 @@ fn parse<'a>(job: &Job, text: &'a str, trusted: &[PublicKey], weak: &[bool]) -> 
     }
 }
 
-fn verified(info: &NarInfoRef<'_>, signed: &Signed<'_>) -> Answer {
-    let mut signed_by: Vec<String> = signed.items.iter().map(|i| i.name.to_owned()).collect();
-    signed_by.sort();
-    signed_by.dedup();
+fn verified(info: &NarInfoRef<'_>, signed: &Signed<'_>, signers: &mut Signers) -> Answer {
     Answer::Verified {
-        signed_by,
+        signed_by: signers.of(signed),
         content_addressed: false,
         trusted_cache: false,
         file_size: info.file_size,
         nar_size: info.nar_size,
+    }
+}
+
+/// The signer lists of one batch. A cache signs all its narinfos with the same keys, so
+/// the narinfos of a batch share one list instead of allocating one each.
+#[derive(Default)]
+struct Signers(Vec<Arc<[String]>>);
+
+impl Signers {
+    /// The names of the keys that signed, sorted and without duplicates.
+    fn of(&mut self, signed: &Signed<'_>) -> Arc<[String]> {
+        let mut names: Vec<&str> = signed.items.iter().map(|i| i.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        if let Some(known) = self.0.iter().find(|k| k.iter().map(String::as_str).eq(names.iter().copied())) {
+            return Arc::clone(known);
+        }
+        let list: Arc<[String]> = names.into_iter().map(str::to_owned).collect();
+        self.0.push(Arc::clone(&list));
+        list
     }
 }
 
@@ -228,7 +246,7 @@ pub(super) fn exact(info: &NarInfo, trusted: &[PublicKey]) -> Answer {
     let verdict = info.verify(trusted);
     if verdict.is_trusted() {
         return Answer::Verified {
-            signed_by: verdict.valid,
+            signed_by: verdict.valid.into(),
             content_addressed: false,
             trusted_cache: false,
             file_size: info.file_size,
@@ -237,7 +255,7 @@ pub(super) fn exact(info: &NarInfo, trusted: &[PublicKey]) -> Answer {
     }
     if ca::matches(info) {
         return Answer::Verified {
-            signed_by: Vec::new(),
+            signed_by: Arc::default(),
             content_addressed: true,
             trusted_cache: false,
             file_size: info.file_size,
@@ -326,6 +344,20 @@ mod tests {
         assert_eq!(check(&[]), Vec::<bool>::new());
     }
 
+    #[test]
+    fn signer_lists_are_shared_within_a_batch() {
+        let key = SigningKey::from_bytes(&[9u8; 32]);
+        let item = |name| Item { signature: key.sign(b"m"), key: key.verifying_key(), name };
+        let signed = |items| Signed { message: "m".into(), items };
+        let mut signers = Signers::default();
+        let one = signers.of(&signed(vec![item("k-1"), item("k-1")]));
+        let again = signers.of(&signed(vec![item("k-1")]));
+        let two = signers.of(&signed(vec![item("k-2"), item("k-1")]));
+        assert_eq!(*one, ["k-1".to_owned()]);
+        assert!(Arc::ptr_eq(&one, &again));
+        assert_eq!(*two, ["k-1".to_owned(), "k-2".to_owned()]);
+    }
+
     #[tokio::test]
     async fn the_verifier_judges_every_narinfo() {
         let key = SigningKey::from_bytes(&[6u8; 32]);
@@ -339,7 +371,7 @@ mod tests {
         let mut failed = Vec::new();
         for (i, a) in answers.into_iter().enumerate() {
             match a.await.expect("task") {
-                Answer::Verified { signed_by, .. } => assert_eq!(signed_by, ["k-1"]),
+                Answer::Verified { signed_by, .. } => assert_eq!(*signed_by, ["k-1".to_owned()]),
                 Answer::Untrusted { reason, .. } => {
                     assert!(reason.starts_with("bad signature from trusted key(s) k-1"), "{reason}");
                     failed.push(i);
