@@ -37,7 +37,7 @@ const LINGER: std::time::Duration = std::time::Duration::from_millis(2);
 /// One signature to check: the key it claims, under the name Nix looks the key up by.
 struct Item<'a> {
     signature: Signature,
-    key: VerifyingKey,
+    key: &'a VerifyingKey,
     name: &'a str,
 }
 
@@ -52,7 +52,7 @@ struct Signed<'a> {
 /// narinfo goes straight to the exact check.
 /// `weak[i]` says whether `trusted[i]` is of small order (worked out once per run: the
 /// check costs a point decompression).
-fn items<'a>(info: &NarInfoRef<'a>, trusted: &[PublicKey], weak: &[bool]) -> Option<Vec<Item<'a>>> {
+fn items<'a>(info: &NarInfoRef<'a>, trusted: &'a [PublicKey], weak: &[bool]) -> Option<Vec<Item<'a>>> {
     let mut out = Vec::new();
     for sig in &info.sigs {
         let (name, bytes) = keys::parse_signature(sig)?;
@@ -60,7 +60,7 @@ fn items<'a>(info: &NarInfoRef<'a>, trusted: &[PublicKey], weak: &[bool]) -> Opt
             if weak {
                 return None;
             }
-            out.push(Item { signature: Signature::from_bytes(&bytes), key: key.key, name });
+            out.push(Item { signature: Signature::from_bytes(&bytes), key: &key.key, name });
         }
     }
     Some(out)
@@ -174,7 +174,7 @@ fn judge_all(jobs: &[Job], trusted: &[PublicKey], weak: &[bool]) -> Vec<Answer> 
 }
 
 /// Parses one body and sorts it into a stage.
-fn parse<'a>(job: &Job, text: &'a str, trusted: &[PublicKey], weak: &[bool]) -> Stage<'a> {
+fn parse<'a>(job: &Job, text: &'a str, trusted: &'a [PublicKey], weak: &[bool]) -> Stage<'a> {
     let path = job.path.as_str();
     let info = match NarInfoRef::parse(text) {
         Ok(info) => info,
@@ -285,7 +285,7 @@ fn check(groups: &[&Signed<'_>]) -> Vec<bool> {
         _ => {
             let all: Vec<batch::Triple<'_>> = groups
                 .iter()
-                .flat_map(|g| g.items.iter().map(|i| (g.message.as_bytes(), &i.signature, &i.key)))
+                .flat_map(|g| g.items.iter().map(|i| (g.message.as_bytes(), &i.signature, i.key)))
                 .collect();
             if batch::valid(&all) {
                 return vec![true; groups.len()];
@@ -329,13 +329,14 @@ mod tests {
     #[test]
     fn failed_batches_are_split_down_to_the_bad_ones() {
         let key = SigningKey::from_bytes(&[5u8; 32]);
+        let public = key.verifying_key();
         let bad = [3, 17, 18];
         let groups: Vec<Signed<'_>> = (0..40)
             .map(|i| {
                 let message = format!("m{i}");
                 let signature = key.sign(message.as_bytes());
                 let signed = if bad.contains(&i) { format!("{message}!") } else { message };
-                Signed { message: signed, items: vec![Item { signature, key: key.verifying_key(), name: "k-1" }] }
+                Signed { message: signed, items: vec![Item { signature, key: &public, name: "k-1" }] }
             })
             .collect();
         let refs: Vec<&Signed<'_>> = groups.iter().collect();
@@ -347,7 +348,8 @@ mod tests {
     #[test]
     fn signer_lists_are_shared_within_a_batch() {
         let key = SigningKey::from_bytes(&[9u8; 32]);
-        let item = |name| Item { signature: key.sign(b"m"), key: key.verifying_key(), name };
+        let public = key.verifying_key();
+        let item = |name| Item { signature: key.sign(b"m"), key: &public, name };
         let signed = |items| Signed { message: "m".into(), items };
         let mut signers = Signers::default();
         let one = signers.of(&signed(vec![item("k-1"), item("k-1")]));

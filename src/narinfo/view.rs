@@ -52,7 +52,9 @@ impl<'a> NarInfoRef<'a> {
             let Some((name, value)) = line.split_once(':') else {
                 continue;
             };
-            let value = value.trim();
+            // ASCII whitespace only, like Nix (which splits on ": " and on spaces): the
+            // Unicode-aware trim was a tenth of the parse.
+            let value = value.trim_ascii();
             match name {
                 "StorePath" => path = Some(value),
                 "URL" => url = Some(value),
@@ -63,7 +65,7 @@ impl<'a> NarInfoRef<'a> {
                 "NarSize" => nar_size = Some(number("NarSize", value)?),
                 "References" => {
                     info.references.clear();
-                    info.references.extend(value.split_whitespace());
+                    info.references.extend(value.split_ascii_whitespace());
                 }
                 "Deriver" if value != "unknown-deriver" => info.deriver = Some(value),
                 "Sig" => info.sigs.push(value),
