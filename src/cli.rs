@@ -47,7 +47,7 @@ pub enum Command {
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
-        shell: clap_complete::Shell,
+        shell: Shell,
     },
     /// Print the man page (roff).
     Man,
@@ -157,4 +157,13 @@ pub struct ExportArgs {
     /// Keep caches that are unreachable during an install (tailnet names).
     #[arg(long)]
     pub include_unreachable: bool,
+}
+
+/// The shells `cachectl completions` writes for: the three the Nix package installs.
+/// clap_complete's Elvish and PowerShell generators were 11 KB of a binary kept under 3 MB.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }

@@ -295,6 +295,11 @@ fn completions_and_man_page() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = run(dir.path(), &["completions", "bash"]);
     assert!(text(&out.stdout).contains("_cachectl"), "bash completion");
+    assert!(text(&run(dir.path(), &["completions", "zsh"]).stdout).starts_with("#compdef cachectl"), "zsh");
+    assert!(text(&run(dir.path(), &["completions", "fish"]).stdout).contains("complete -c cachectl"), "fish");
+    let out = run(dir.path(), &["completions", "elvish"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("[possible values: bash, zsh, fish]"), "{}", text(&out.stderr));
     let out = run(dir.path(), &["man"]);
     assert!(text(&out.stdout).starts_with(".ie") || text(&out.stdout).contains(".TH cachectl"), "man page");
 }

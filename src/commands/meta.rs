@@ -5,11 +5,16 @@ use std::io::Write;
 use clap::CommandFactory;
 
 use super::ExitStatus;
-use crate::cli::Cli;
+use crate::cli::{Cli, Shell};
 
-pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+pub fn completions(shell: Shell, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    use clap_complete::{generate, shells};
     let mut cmd = Cli::command();
-    clap_complete::generate(shell, &mut cmd, "cachectl", out);
+    match shell {
+        Shell::Bash => generate(shells::Bash, &mut cmd, "cachectl", out),
+        Shell::Zsh => generate(shells::Zsh, &mut cmd, "cachectl", out),
+        Shell::Fish => generate(shells::Fish, &mut cmd, "cachectl", out),
+    }
     Ok(ExitStatus::Success)
 }
 

@@ -2,15 +2,15 @@
 //!
 //! reqwest is built with `rustls-no-provider`, so a rustls crypto provider (ring) must be
 //! installed before a client is built; [`build_client`] does that once. Certificates are
-//! checked by the platform verifier (system roots), plus any extra roots given for tests or
-//! private CAs.
+//! checked by the platform verifier (system roots, loaded on the first handshake: see
+//! `tls`), plus any extra roots given for tests or private CAs.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::dns::Resolve;
 use reqwest::redirect::Policy;
-use reqwest::{Certificate, Client, Response};
+use reqwest::{Client, Response};
 
 use super::error::NetError;
 use crate::limits;
@@ -69,7 +69,7 @@ pub fn install_crypto_provider() {
 pub fn build_client(opts: &ClientOptions) -> Result<Client, NetError> {
     install_crypto_provider();
     let mut builder = Client::builder()
-        .tls_backend_rustls()
+        .tls_backend_preconfigured(super::tls::client_config(&opts.extra_roots_pem)?)
         .connect_timeout(opts.connect_timeout)
         .redirect(Policy::limited(MAX_REDIRECTS))
         .http1_max_headers(limits::HTTP1_MAX_HEADERS)
@@ -80,15 +80,6 @@ pub fn build_client(opts: &ClientOptions) -> Result<Client, NetError> {
     }
     if let Some(resolver) = &opts.resolver {
         builder = builder.dns_resolver(Arc::clone(resolver));
-    }
-    let roots = opts
-        .extra_roots_pem
-        .iter()
-        .map(|pem| Certificate::from_pem(pem))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| NetError::Other(format!("invalid root certificate: {e}")))?;
-    if !roots.is_empty() {
-        builder = builder.tls_certs_merge(roots);
     }
     builder.build().map_err(|e| {
         let cause = std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string);

@@ -12,6 +12,7 @@ pub mod client;
 pub mod error;
 mod fetch;
 pub mod order;
+mod tls;
 
 pub use check::{
     CacheReport, CacheTarget, DEFAULT_PRIORITY, check_caches, check_caches_with, effective_order, local_probes,
