@@ -34,6 +34,8 @@ fn https_caches_are_checked_over_one_http2_connection() {
     let r = repo(&[server.url()], &[key.public()]);
     std::fs::write(r.path().join("paths.txt"), path_list(&paths)).expect("write paths");
     std::fs::write(r.path().join("ca.pem"), &pki.ca_pem).expect("write ca");
+    // A bundle whose first certificate is another CA: every certificate of it counts.
+    std::fs::write(r.path().join("bundle.pem"), format!("{}{}", tls::Pki::new().ca_pem, pki.ca_pem)).expect("bundle");
 
     let coverage = |ca: Option<(&str, &str)>| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cachectl"));
@@ -64,6 +66,8 @@ fn https_caches_are_checked_over_one_http2_connection() {
 
     // Nix's own variable adds the CA to the system roots; a missing file is an error.
     let out = coverage(Some(("NIX_SSL_CERT_FILE", "ca.pem")));
+    assert_eq!(counts(&json(&out)), (400, 399, 1, 0), "{}", text(&out.stderr));
+    let out = coverage(Some(("NIX_SSL_CERT_FILE", "bundle.pem")));
     assert_eq!(counts(&json(&out)), (400, 399, 1, 0), "{}", text(&out.stderr));
     let out = coverage(Some(("NIX_SSL_CERT_FILE", "nowhere.pem")));
     assert_eq!(out.status.code(), Some(2));

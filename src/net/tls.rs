@@ -20,22 +20,14 @@ use rustls_platform_verifier::Verifier;
 use super::error::NetError;
 
 /// The rustls configuration of the client; `extra_roots_pem` are PEM bundles trusted on
-/// top of the system roots (every certificate in each, not only the first).
+/// top of the system roots (every certificate in each, not only the first). They are
+/// parsed with the system roots, on the first handshake: `NIX_SSL_CERT_FILE` is often the
+/// whole system bundle, 200 KB of base64.
 pub(super) fn client_config(extra_roots_pem: &[Vec<u8>]) -> Result<ClientConfig, NetError> {
-    let bad = |e: String| NetError::Other(format!("invalid root certificate: {e}"));
-    let mut extra = Vec::new();
-    for pem in extra_roots_pem {
-        let before = extra.len();
-        for cert in CertificateDer::pem_slice_iter(pem) {
-            extra.push(cert.map_err(|e| bad(e.to_string()))?);
-        }
-        if extra.len() == before {
-            return Err(bad("no certificate in the PEM data".to_owned()));
-        }
-    }
     let provider =
         CryptoProvider::get_default().cloned().unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
-    let verifier = LazyVerifier { provider: Arc::clone(&provider), extra, inner: OnceLock::new() };
+    let verifier =
+        LazyVerifier { provider: Arc::clone(&provider), extra: extra_roots_pem.to_vec(), inner: OnceLock::new() };
     let mut config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| NetError::Other(format!("cannot set up TLS: {e}")))?
@@ -46,10 +38,27 @@ pub(super) fn client_config(extra_roots_pem: &[Vec<u8>]) -> Result<ClientConfig,
     Ok(config)
 }
 
+/// Every certificate of every PEM bundle.
+fn parse_roots(bundles: &[Vec<u8>]) -> Result<Vec<CertificateDer<'static>>, rustls::Error> {
+    let bad = |e: String| rustls::Error::General(format!("invalid extra root certificate: {e}"));
+    let mut roots = Vec::new();
+    for pem in bundles {
+        let before = roots.len();
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            roots.push(cert.map_err(|e| bad(e.to_string()))?);
+        }
+        if roots.len() == before {
+            return Err(bad("no certificate in the PEM data".to_owned()));
+        }
+    }
+    Ok(roots)
+}
+
 /// The platform verifier, made when a certificate is first checked.
 struct LazyVerifier {
     provider: Arc<CryptoProvider>,
-    extra: Vec<CertificateDer<'static>>,
+    /// PEM bundles.
+    extra: Vec<Vec<u8>>,
     inner: OnceLock<Result<Verifier, rustls::Error>>,
 }
 
@@ -66,9 +75,10 @@ impl std::fmt::Debug for LazyVerifier {
 
 impl LazyVerifier {
     fn get(&self) -> Result<&Verifier, rustls::Error> {
-        let made = self
-            .inner
-            .get_or_init(|| Verifier::new_with_extra_roots(self.extra.iter().cloned(), Arc::clone(&self.provider)));
+        let made = self.inner.get_or_init(|| {
+            let extra = parse_roots(&self.extra)?;
+            Verifier::new_with_extra_roots(extra, Arc::clone(&self.provider))
+        });
         made.as_ref().map_err(Clone::clone)
     }
 }
@@ -115,18 +125,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn roots_are_parsed_up_front_and_loaded_on_first_use() {
-        assert!(
-            matches!(client_config(&[b"not pem".to_vec()]), Err(NetError::Other(m)) if m.contains("no certificate"))
-        );
-        let config = client_config(&[]).expect("config");
+    fn roots_are_loaded_on_first_use() {
+        let config = client_config(&[b"not pem".to_vec()]).expect("config");
         assert_eq!(config.alpn_protocols, [b"h2".to_vec(), b"http/1.1".to_vec()]);
         let verifier = LazyVerifier {
             provider: Arc::new(rustls::crypto::ring::default_provider()),
-            extra: Vec::new(),
+            extra: vec![b"not pem".to_vec()],
             inner: OnceLock::new(),
         };
         assert!(!verifier.supported_verify_schemes().is_empty());
         assert!(verifier.inner.get().is_none(), "no roots loaded for a ClientHello");
+        let err = verifier.get().map(|_| ()).expect_err("a bad bundle fails the first check");
+        assert!(err.to_string().contains("no certificate in the PEM data"), "{err}");
     }
 }
