@@ -26,6 +26,7 @@ use super::report::Answer;
 mod batch;
 use crate::keys::{self, PublicKey};
 use crate::narinfo::{NarInfo, NarInfoRef};
+use batch::Coefficients;
 
 /// The most narinfos judged in one batch.
 pub const BATCH: usize = 64;
@@ -111,9 +112,19 @@ impl Verifier {
     }
 }
 
+/// What every batch is judged with, worked out once per run.
+struct Judge {
+    trusted: Arc<[PublicKey]>,
+    /// `weak[i]`: `trusted[i]` is of small order (the check costs a point decompression).
+    weak: Vec<bool>,
+    /// `None` without a random source: every signature is then checked on its own.
+    coefficients: Option<Coefficients>,
+}
+
 async fn dispatch(mut rx: mpsc::UnboundedReceiver<Job>, trusted: Arc<[PublicKey]>, threads: usize) {
     let permits = Arc::new(Semaphore::new(threads));
-    let weak: Arc<[bool]> = trusted.iter().map(|k| k.key.is_weak()).collect();
+    let weak = trusted.iter().map(|k| k.key.is_weak()).collect();
+    let judge = Arc::new(Judge { trusted, weak, coefficients: Coefficients::new() });
     loop {
         // Wait for a free thread first, so that narinfos pile up into bigger batches.
         let Ok(permit) = Arc::clone(&permits).acquire_owned().await else { return };
@@ -135,9 +146,9 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Job>, trusted: Arc<[PublicKey]
                 Err(_) => break,
             }
         }
-        let (trusted, weak) = (Arc::clone(&trusted), Arc::clone(&weak));
+        let judge = Arc::clone(&judge);
         tokio::task::spawn_blocking(move || {
-            let answers = judge_all(&jobs, &trusted, &weak);
+            let answers = judge_all(&jobs, &judge);
             for (job, answer) in jobs.into_iter().zip(answers) {
                 let _ = job.reply.send(answer);
             }
@@ -147,7 +158,8 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Job>, trusted: Arc<[PublicKey]
 }
 
 /// The answers to a batch of jobs, in order: every batchable signature checked at once.
-fn judge_all(jobs: &[Job], trusted: &[PublicKey], weak: &[bool]) -> Vec<Answer> {
+fn judge_all(jobs: &[Job], judge: &Judge) -> Vec<Answer> {
+    let (trusted, weak) = (&judge.trusted[..], &judge.weak[..]);
     // Narinfos are ASCII: validate cheaply, and replace bad bytes only when there are some.
     let texts: Vec<Cow<'_, str>> = jobs
         .iter()
@@ -161,7 +173,7 @@ fn judge_all(jobs: &[Job], trusted: &[PublicKey], weak: &[bool]) -> Vec<Answer> 
             _ => None,
         })
         .collect();
-    let mut verdicts = check(&groups).into_iter();
+    let mut verdicts = check(&groups, judge.coefficients.as_ref()).into_iter();
     let mut signers = Signers::default();
     stages
         .into_iter()
@@ -278,21 +290,24 @@ pub(super) fn exact(info: &NarInfo, trusted: &[PublicKey]) -> Answer {
 }
 
 /// Per group of signatures: are they all valid? One batch for all, halves on failure.
-fn check(groups: &[&Signed<'_>]) -> Vec<bool> {
+fn check(groups: &[&Signed<'_>], coefficients: Option<&Coefficients>) -> Vec<bool> {
+    let single =
+        |g: &Signed<'_>| g.items.iter().all(|i| i.key.verify_strict(g.message.as_bytes(), &i.signature).is_ok());
+    let Some(coefficients) = coefficients else { return groups.iter().map(|g| single(g)).collect() };
     match groups {
         [] => Vec::new(),
-        [one] => vec![one.items.iter().all(|i| i.key.verify_strict(one.message.as_bytes(), &i.signature).is_ok())],
+        [one] => vec![single(one)],
         _ => {
             let all: Vec<batch::Triple<'_>> = groups
                 .iter()
                 .flat_map(|g| g.items.iter().map(|i| (g.message.as_bytes(), &i.signature, i.key)))
                 .collect();
-            if batch::valid(&all) {
+            if batch::valid(&all, coefficients) {
                 return vec![true; groups.len()];
             }
             let (left, right) = groups.split_at(groups.len() / 2);
-            let mut verdicts = check(left);
-            verdicts.extend(check(right));
+            let mut verdicts = check(left, Some(coefficients));
+            verdicts.extend(check(right, Some(coefficients)));
             verdicts
         }
     }
@@ -340,9 +355,13 @@ mod tests {
             })
             .collect();
         let refs: Vec<&Signed<'_>> = groups.iter().collect();
-        let failed: Vec<usize> = check(&refs).iter().enumerate().filter(|(_, ok)| !**ok).map(|(i, _)| i).collect();
-        assert_eq!(failed, bad);
-        assert_eq!(check(&[]), Vec::<bool>::new());
+        let coefficients = Coefficients::new().expect("a random source");
+        let failed = |c: Option<&Coefficients>| -> Vec<usize> {
+            check(&refs, c).iter().enumerate().filter(|(_, ok)| !**ok).map(|(i, _)| i).collect()
+        };
+        assert_eq!(failed(Some(&coefficients)), bad);
+        assert_eq!(failed(None), bad, "without a random source, each is checked on its own");
+        assert_eq!(check(&[], Some(&coefficients)), Vec::<bool>::new());
     }
 
     #[test]

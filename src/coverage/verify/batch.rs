@@ -7,11 +7,15 @@
 //! `Aᵢ` terms are merged per key: `n + 2` points instead of `2n + 1`, which makes the
 //! multiplication about 40% cheaper.
 //!
-//! The 128-bit `zᵢ` are derived from a SHA-512 of every `kᵢ`, `sᵢ` and `Rᵢ` in the batch
-//! (dalek derives them from a transcript of the same values), four from each SHA-512 of
-//! that seed and a block number: a signer cannot choose them without changing them. Like
-//! dalek's, the check is cofactorless, and non-canonical `s` and undecodable `R` fail the
-//! batch.
+//! The 128-bit `zᵢ` must be unpredictable to whoever made the signatures. They are drawn
+//! from a secret taken from the operating system's random source once per run, and a batch
+//! counter: four from each SHA-512 of the secret, the batch number and a block number.
+//! (dalek instead derives them from a hash of every `kᵢ`, `sᵢ` and `Rᵢ`, so as not to need
+//! a random source; hashing those 96 bytes per signature was a fifth of the SHA-512 work.)
+//! Like dalek's, the check is cofactorless, and non-canonical `s` and undecodable `R` fail
+//! the batch.
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
 use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
@@ -23,10 +27,24 @@ use sha2::{Digest as _, Sha512};
 /// One signature to check: the message, the signature and the key it claims.
 pub(super) type Triple<'a> = (&'a [u8], &'a Signature, &'a VerifyingKey);
 
+/// The source of the coefficients of one run.
+pub(super) struct Coefficients {
+    secret: [u8; 32],
+    batches: AtomicU64,
+}
+
+impl Coefficients {
+    /// `None` when the operating system has no random source to give (batches are then
+    /// not used at all).
+    pub(super) fn new() -> Option<Coefficients> {
+        let mut secret = [0u8; 32];
+        getrandom::getrandom(&mut secret).ok()?;
+        Some(Coefficients { secret, batches: AtomicU64::new(0) })
+    }
+}
+
 /// True when the batch equation holds (every signature valid, with overwhelming odds).
-pub(super) fn valid(batch: &[Triple<'_>]) -> bool {
-    let mut seed = Sha512::new();
-    seed.update(b"cachectl ed25519 batch v2");
+pub(super) fn valid(batch: &[Triple<'_>], coefficients: &Coefficients) -> bool {
     let mut terms = Vec::with_capacity(batch.len());
     for (message, signature, key) in batch {
         let r_bytes = signature.r_bytes();
@@ -38,12 +56,9 @@ pub(super) fn valid(batch: &[Triple<'_>]) -> bool {
         let mut wide = [0u8; 64];
         wide.copy_from_slice(&hash);
         let k = Scalar::from_bytes_mod_order_wide(&wide);
-        seed.update(k.as_bytes());
-        seed.update(s.as_bytes());
-        seed.update(r_bytes);
         terms.push((r, s, k, key));
     }
-    let seed = seed.finalize();
+    let number = coefficients.batches.fetch_add(1, Ordering::Relaxed);
     let mut b_coefficient = Scalar::ZERO;
     let mut scalars = Vec::with_capacity(terms.len() + 2);
     let mut points = Vec::with_capacity(terms.len() + 2);
@@ -52,9 +67,13 @@ pub(super) fn valid(batch: &[Triple<'_>]) -> bool {
     for (i, (r, s, k, key)) in terms.into_iter().enumerate() {
         // One SHA-512 block gives four 128-bit coefficients.
         if i % 4 == 0 {
-            block.copy_from_slice(
-                &Sha512::new().chain_update(seed).chain_update((i as u64 / 4).to_le_bytes()).finalize(),
-            );
+            let drawn = Sha512::new()
+                .chain_update(b"cachectl ed25519 batch v3")
+                .chain_update(coefficients.secret)
+                .chain_update(number.to_le_bytes())
+                .chain_update((i as u64 / 4).to_le_bytes())
+                .finalize();
+            block.copy_from_slice(&drawn);
         }
         let z = nonce(&block, i % 4);
         b_coefficient += z * s;
@@ -75,7 +94,7 @@ pub(super) fn valid(batch: &[Triple<'_>]) -> bool {
     EdwardsPoint::vartime_multiscalar_mul(scalars, points).is_identity()
 }
 
-/// The `i`th (0 to 3) 128-bit coefficient of a 64-byte block drawn from the seed.
+/// The `i`th (0 to 3) 128-bit coefficient of a 64-byte block drawn from the secret.
 fn nonce(block: &[u8; 64], i: usize) -> Scalar {
     let mut bytes = [0u8; 32];
     bytes[..16].copy_from_slice(&block[16 * i..16 * i + 16]);
@@ -95,21 +114,22 @@ mod tests {
         let signed: Vec<(Signature, VerifyingKey)> =
             messages.iter().enumerate().map(|(i, m)| (keys[i % 2].sign(m), keys[i % 2].verifying_key())).collect();
         let batch: Vec<Triple<'_>> = messages.iter().zip(&signed).map(|(m, (s, k))| (m.as_slice(), s, k)).collect();
-        assert!(valid(&batch));
-        assert!(valid(&batch[..1]));
-        assert!(valid(&[]));
+        let c = Coefficients::new().expect("a random source");
+        assert!(valid(&batch, &c));
+        assert!(valid(&batch[..1], &c));
+        assert!(valid(&[], &c));
         // One altered message, one signature under the other key, one swapped signature.
         let altered = b"1;/nix/store/p3;sha256:x;4;".to_vec();
         let mut bad = batch.clone();
         bad[3].0 = &altered;
-        assert!(!valid(&bad));
+        assert!(!valid(&bad, &c));
         let mut bad = batch.clone();
         bad[4].2 = &signed[5].1;
-        assert!(!valid(&bad));
+        assert!(!valid(&bad, &c));
         let mut bad = batch.clone();
         bad.swap(6, 8);
         bad[6].0 = batch[6].0;
-        assert!(!valid(&bad));
+        assert!(!valid(&bad, &c));
         // A non-canonical s (s + ℓ) is refused, as verify_strict refuses it.
         let mut bytes = signed[0].0.to_bytes();
         let l: [u8; 32] = [
@@ -124,7 +144,7 @@ mod tests {
         }
         let malleated = Signature::from_bytes(&bytes);
         let one: [Triple<'_>; 1] = [(batch[0].0, &malleated, batch[0].2)];
-        assert!(!valid(&one));
+        assert!(!valid(&one, &c));
         assert!(signed[0].1.verify_strict(batch[0].0, &malleated).is_err());
     }
 }
