@@ -130,7 +130,7 @@ pub struct CoverageArgs {
     pub timeout: f64,
 
     /// Requests in flight at once.
-    #[arg(long, default_value_t = 48, value_name = "N")]
+    #[arg(long, default_value_t = cachectl::coverage::DEFAULT_JOBS, value_name = "N")]
     pub jobs: usize,
 
     /// Exit 1 when coverage is below this percentage (default: when anything is not substitutable).

@@ -24,5 +24,5 @@ mod pipeline;
 pub mod report;
 mod verify;
 
-pub use engine::{CheckError, Options, Session};
+pub use engine::{CheckError, DEFAULT_JOBS, Options, Session};
 pub use report::{Answer, CacheTotals, PathResult, Status, Summary};
