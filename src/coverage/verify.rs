@@ -7,9 +7,13 @@
 //! up to [`BATCH`] of them at once: batches grow with the load, and a lone narinfo is
 //! judged at once.
 //!
-//! A batch only ever answers "all valid". When it fails, it is split in halves down to
-//! single narinfos, and a narinfo whose signatures are not all valid is judged by
-//! [`NarInfo::verify`], the same check as `check --online`. Batch and single checks agree
+//! A batch only ever answers "all valid". When it fails, it is halved (reusing each
+//! signature's decoded `R`) while only one half fails, down to a few narinfos; when both
+//! halves fail, bad signatures are likely many (a wrong key fails them all) and splitting
+//! stops. A narinfo no batch settled is judged by [`NarInfo::verify`], the same check as
+//! `check --online`. With 200 tampered narinfos among 10,000 this took the CPU time from
+//! 800 to 620 ms, and with a wrong trusted key (every signature bad) from 3.0 to 1.4 s.
+//! Batch and single checks agree
 //! on every signature made with a trusted secret key: they differ only on crafted
 //! small-order points, which only the holder of the secret key could produce. Trusted keys
 //! of small order never enter a batch.
@@ -290,25 +294,63 @@ pub(super) fn exact(info: &NarInfo, trusted: &[PublicKey]) -> Answer {
 }
 
 /// Per group of signatures: are they all valid? One batch for all, halves on failure.
+/// A group not settled by a batch answers false without a check of its own: the exact
+/// check that follows (`exact`) decides it.
 fn check(groups: &[&Signed<'_>], coefficients: Option<&Coefficients>) -> Vec<bool> {
     let single =
         |g: &Signed<'_>| g.items.iter().all(|i| i.key.verify_strict(g.message.as_bytes(), &i.signature).is_ok());
-    let Some(coefficients) = coefficients else { return groups.iter().map(|g| single(g)).collect() };
-    match groups {
-        [] => Vec::new(),
-        [one] => vec![single(one)],
-        _ => {
-            let all: Vec<batch::Triple<'_>> = groups
-                .iter()
-                .flat_map(|g| g.items.iter().map(|i| (g.message.as_bytes(), &i.signature, i.key)))
-                .collect();
-            if batch::valid(&all, coefficients) {
-                return vec![true; groups.len()];
+    let Some(c) = coefficients else { return groups.iter().map(|g| single(g)).collect() };
+    if let [one] = groups {
+        return vec![single(one)];
+    }
+    // Every R is decoded and every k hashed once, however often the batch is split.
+    let terms: Vec<Option<Vec<batch::Term<'_>>>> = groups
+        .iter()
+        .map(|g| g.items.iter().map(|i| batch::term(g.message.as_bytes(), &i.signature, i.key)).collect())
+        .collect();
+    let live: Vec<usize> = (0..groups.len()).filter(|&i| terms[i].is_some()).collect();
+    let mut batches = Batches { terms: &terms, coefficients: c, verdicts: vec![false; groups.len()] };
+    if !batches.attempt(&live) {
+        batches.split(&live);
+    }
+    batches.verdicts
+}
+
+/// Sets smaller than this are not split further: a few exact checks cost less.
+const SPLIT_MIN: usize = 4;
+
+/// The batch checks of one set of groups.
+struct Batches<'t, 'a> {
+    terms: &'t [Option<Vec<batch::Term<'a>>>],
+    coefficients: &'t Coefficients,
+    verdicts: Vec<bool>,
+}
+
+impl Batches<'_, '_> {
+    /// Checks the groups of `set` in one batch, and marks them valid if it holds.
+    fn attempt(&mut self, set: &[usize]) -> bool {
+        let terms: Vec<&[batch::Term<'_>]> = set.iter().filter_map(|&i| self.terms.get(i)?.as_deref()).collect();
+        let ok = batch::valid(&terms, self.coefficients);
+        if ok {
+            for &i in set {
+                self.verdicts[i] = true;
             }
-            let (left, right) = groups.split_at(groups.len() / 2);
-            let mut verdicts = check(left, Some(coefficients));
-            verdicts.extend(check(right, Some(coefficients)));
-            verdicts
+        }
+        ok
+    }
+
+    /// Finds the valid groups of a set whose batch failed, halving it. When both halves
+    /// fail there are bad signatures on both sides, likely many (a wrong key fails them
+    /// all), and the exact checks decide the rest: splitting on would cost more.
+    fn split(&mut self, failed: &[usize]) {
+        if failed.len() < SPLIT_MIN {
+            return;
+        }
+        let (left, right) = failed.split_at(failed.len() / 2);
+        match (self.attempt(left), self.attempt(right)) {
+            (false, true) => self.split(left),
+            (true, false) => self.split(right),
+            _ => {}
         }
     }
 }
@@ -345,22 +387,30 @@ mod tests {
     fn failed_batches_are_split_down_to_the_bad_ones() {
         let key = SigningKey::from_bytes(&[5u8; 32]);
         let public = key.verifying_key();
-        let bad = [3, 17, 18];
-        let groups: Vec<Signed<'_>> = (0..40)
-            .map(|i| {
-                let message = format!("m{i}");
-                let signature = key.sign(message.as_bytes());
-                let signed = if bad.contains(&i) { format!("{message}!") } else { message };
-                Signed { message: signed, items: vec![Item { signature, key: &public, name: "k-1" }] }
-            })
-            .collect();
-        let refs: Vec<&Signed<'_>> = groups.iter().collect();
+        let groups = |bad: &[usize]| -> Vec<Signed<'_>> {
+            (0..40)
+                .map(|i| {
+                    let message = format!("m{i}");
+                    let signature = key.sign(message.as_bytes());
+                    let signed = if bad.contains(&i) { format!("{message}!") } else { message };
+                    Signed { message: signed, items: vec![Item { signature, key: &public, name: "k-1" }] }
+                })
+                .collect()
+        };
         let coefficients = Coefficients::new().expect("a random source");
-        let failed = |c: Option<&Coefficients>| -> Vec<usize> {
+        // The groups a batch did not settle (the exact check decides them).
+        let unsure = |bad: &[usize], c: Option<&Coefficients>| -> Vec<usize> {
+            let groups = groups(bad);
+            let refs: Vec<&Signed<'_>> = groups.iter().collect();
             check(&refs, c).iter().enumerate().filter(|(_, ok)| !**ok).map(|(i, _)| i).collect()
         };
-        assert_eq!(failed(Some(&coefficients)), bad);
-        assert_eq!(failed(None), bad, "without a random source, each is checked on its own");
+        // One bad signature is cornered: 40, 20, 10, 5, then a set of 3 left to the exact check.
+        assert_eq!(unsure(&[3], Some(&coefficients)), [2, 3, 4]);
+        // Bad ones in both halves of a failed half: that half is left to the exact checks,
+        // the other half is settled.
+        assert_eq!(unsure(&[3, 17, 18], Some(&coefficients)), (0..20).collect::<Vec<_>>());
+        assert_eq!(unsure(&(0..40).collect::<Vec<_>>(), Some(&coefficients)).len(), 40);
+        assert_eq!(unsure(&[3, 17, 18], None), [3, 17, 18], "without a random source, each is checked on its own");
         assert_eq!(check(&[], Some(&coefficients)), Vec::<bool>::new());
     }
 
