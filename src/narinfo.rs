@@ -77,7 +77,7 @@ impl NarInfo {
 
     /// The store directory the path lives in (`/nix/store`).
     pub fn store_dir(&self) -> &str {
-        self.store_path.rsplit_once('/').map_or("", |(dir, _)| dir)
+        store_dir(&self.store_path)
     }
 
     /// The string Nix signs: see the module documentation.
@@ -112,6 +112,11 @@ impl NarInfo {
         v.bad.retain(|n| !v.valid.contains(n));
         v
     }
+}
+
+/// The directory part of a store path (`/nix/store`).
+fn store_dir(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
 
 /// `<32 nix32 chars>-<name>`.

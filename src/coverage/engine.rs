@@ -49,6 +49,7 @@ pub struct Options {
 /// 375-385 ms where 48 took 400-410 ms (median of 15 interleaved runs each); over HTTP/2 the
 /// requests share one connection, and a server allowing fewer streams makes the rest wait.
 pub const DEFAULT_JOBS: usize = super::pipeline::CONNECTIONS * super::pipeline::DEPTH;
+
 /// Failed requests in a row (after their retries) that make a cache count as dead.
 const FAILURES_TO_DROP: u32 = crate::limits::COVERAGE_FAILURES_TO_DROP;
 /// Paths read ahead of the checks.

@@ -13,10 +13,10 @@
 //! stops. A narinfo no batch settled is judged by [`NarInfo::verify`], the same check as
 //! `check --online`. With 200 tampered narinfos among 10,000 this took the CPU time from
 //! 800 to 620 ms, and with a wrong trusted key (every signature bad) from 3.0 to 1.4 s.
-//! Batch and single checks agree
-//! on every signature made with a trusted secret key: they differ only on crafted
-//! small-order points, which only the holder of the secret key could produce. Trusted keys
-//! of small order never enter a batch.
+//!
+//! Batch and single checks agree on every signature made with a trusted secret key: they
+//! differ only on crafted small-order points, which only the holder of the secret key could
+//! produce. Trusted keys of small order never enter a batch.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -54,9 +54,7 @@ struct Signed<'a> {
 
 /// The signatures of `info` by trusted keys (by name, as Nix looks them up), or `None`
 /// when one of them cannot be batched (malformed, or a key of small order): such a
-/// narinfo goes straight to the exact check.
-/// `weak[i]` says whether `trusted[i]` is of small order (worked out once per run: the
-/// check costs a point decompression).
+/// narinfo goes straight to the exact check. `weak` is [`Judge::weak`].
 fn items<'a>(info: &NarInfoRef<'a>, trusted: &'a [PublicKey], weak: &[bool]) -> Option<Vec<Item<'a>>> {
     let mut out = Vec::new();
     for sig in &info.sigs {

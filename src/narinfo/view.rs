@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 
 use super::hash::{nix32_valid, normalize_hash};
-use super::{NarInfo, NarInfoError, is_base_name, store_path_hash};
+use super::{NarInfo, NarInfoError, is_base_name, store_dir, store_path_hash};
 
 /// A parsed narinfo whose strings point into the narinfo text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,7 +117,7 @@ pub(super) fn fingerprint<'r>(
     nar_size: u64,
     references: impl Iterator<Item = &'r str>,
 ) -> String {
-    let dir = store_path.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let dir = store_dir(store_path);
     let mut refs: Vec<&str> = references.collect();
     refs.sort_unstable();
     refs.dedup();
