@@ -1,33 +1,44 @@
 //! The run as the rules see it: every file's model, every list element of every file, and
 //! the cross-file facts (which key pairs with which substituter, what NixOS adds itself).
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
+use super::merge::Merge;
 use super::{CacheEntry, Diagnostic, Rule};
 use crate::keys::{self, KeyError, PublicKey};
+use crate::nix::SyntaxError;
 use crate::nix::model::{CacheList, ElemValue, Element, FileModel, ListKind, Site, SiteKind};
 use crate::nix::syntax::LineIndex;
-use crate::nix::{self, SyntaxError};
 use crate::registry::Registry;
 use crate::store_url::StoreUrl;
 
 /// The key NixOS (and Nix's built-in default) always trusts.
 pub const NIXOS_KEY_NAME: &str = "cache.nixos.org-1";
 
-/// One input file, parsed and located.
+/// One file of the run, parsed and located. Files not `named` are context: they count as
+/// evidence (keys, caches, settings, imports) but their own findings are not reported.
 pub struct SourceFile<'a> {
     pub path: &'a str,
     pub text: &'a str,
-    pub index: LineIndex,
+    /// Built on the first position asked for: most files of a run never need one.
+    index: OnceCell<LineIndex>,
     pub model: Result<FileModel, SyntaxError>,
+    pub named: bool,
 }
 
 impl<'a> SourceFile<'a> {
-    pub fn new(path: &'a str, text: &'a str) -> SourceFile<'a> {
-        SourceFile { path, text, index: LineIndex::new(text), model: nix::locate(text) }
+    /// A file whose model was computed elsewhere (see [`super::analyse`]).
+    pub fn analysed(path: &'a str, text: &'a str, model: Result<FileModel, SyntaxError>, named: bool) -> Self {
+        SourceFile { path, text, index: OnceCell::new(), model, named }
+    }
+
+    /// 1-based line and column of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        self.index.get_or_init(|| LineIndex::new(self.text)).line_col(self.text, offset)
     }
 }
 
@@ -148,10 +159,12 @@ pub struct Context<'a> {
     paired: HashMap<&'a str, Option<&'a str>>,
     /// Key names that some store URL of the run pairs with.
     used: HashSet<&'a str>,
+    /// Which files NixOS merges into one configuration.
+    pub merge: Merge,
 }
 
 impl<'a> Context<'a> {
-    pub fn new(files: &'a [SourceFile<'a>], registry: &'a Registry) -> Context<'a> {
+    pub fn new(files: &'a [SourceFile<'a>], registry: &'a Registry, merge: Merge) -> Context<'a> {
         let mut lists = Vec::new();
         let mut items = Vec::new();
         for (file, f) in files.iter().enumerate() {
@@ -166,7 +179,7 @@ impl<'a> Context<'a> {
             }
         }
         let (paired, used) = pairing(registry, &items);
-        Context { files, registry, lists, items, paired, used }
+        Context { files, registry, lists, items, paired, used, merge }
     }
 
     pub fn models(&self) -> impl Iterator<Item = (usize, &'a FileModel)> + '_ {
@@ -184,7 +197,7 @@ impl<'a> Context<'a> {
     /// A finding at byte `offset` of file `file`.
     pub fn diag(&self, file: usize, offset: usize, rule: &Rule, message: String) -> Diagnostic {
         let (path, (line, column)) = match self.files.get(file) {
-            Some(f) => (f.path, f.index.line_col(f.text, offset)),
+            Some(f) => (f.path, f.line_col(offset)),
             None => ("", (1, 1)),
         };
         Diagnostic { file: path.to_owned(), line, column, severity: rule.severity, code: rule.code, message }
@@ -206,21 +219,29 @@ impl<'a> Context<'a> {
         format!("{}:{}:{}", d.file, d.line, d.column)
     }
 
-    /// True when cache.nixos.org's key is trusted without being listed: NixOS adds it to
-    /// `trusted-public-keys`, and Nix has it built in, unless a module forces the list.
-    pub fn nixos_key_is_implicit(&self) -> bool {
-        !self.lists.iter().any(|l| l.is_keys() && l.domain().is_modules() && l.list.wrapper() == Some("mkForce"))
+    /// True when cache.nixos.org's key is trusted without being listed in the configuration
+    /// of `file`: NixOS adds it to `trusted-public-keys`, and Nix has it built in, unless a
+    /// module merged with `file` forces the list (a forced list in an unrelated file, such as
+    /// an installer image's, does not count).
+    pub fn nixos_key_is_implicit(&self, file: usize) -> bool {
+        !self.lists.iter().any(|l| {
+            l.is_keys()
+                && l.domain().is_modules()
+                && l.list.wrapper() == Some("mkForce")
+                && self.merge.merged(l.file, file)
+        })
     }
 
-    /// The name of a key in this run that plausibly signs `url`, or cache.nixos.org's
-    /// default key for cache.nixos.org.
-    pub fn key_for(&self, url: &str) -> Option<&'a str> {
+    /// The name of a key of the run that plausibly signs `url` (listed in `file`), or
+    /// cache.nixos.org's default key for cache.nixos.org. Keys of every file of the run
+    /// count, merged or not: a missed warning is better than a false one.
+    pub fn key_for(&self, file: usize, url: &str) -> Option<&'a str> {
         let listed = match self.paired.get(url) {
             Some(first) => *first,
             None => self.keys().filter_map(Item::key_name).find(|n| self.registry.pairs(&pairing_url(url), n)),
         };
         listed.or_else(|| {
-            (self.nixos_key_is_implicit() && self.registry.pairs(url, NIXOS_KEY_NAME)).then_some(NIXOS_KEY_NAME)
+            (self.nixos_key_is_implicit(file) && self.registry.pairs(url, NIXOS_KEY_NAME)).then_some(NIXOS_KEY_NAME)
         })
     }
 
@@ -229,11 +250,11 @@ impl<'a> Context<'a> {
         self.used.contains(name)
     }
 
-    /// Every substituter Nix uses, with its paired key.
+    /// Every substituter of the named files that Nix uses, with its paired key.
     pub fn caches(&self) -> Vec<CacheEntry> {
         self.items
             .iter()
-            .filter(|i| i.at.is_substituters())
+            .filter(|i| i.at.is_substituters() && self.files.get(i.at.file).is_some_and(|f| f.named))
             .filter_map(|i| {
                 let url = i.public_value()?;
                 let d = self.diag(i.at.file, i.offset(), &super::syntax_error::RULE, String::new());
@@ -241,13 +262,14 @@ impl<'a> Context<'a> {
                     url: url.to_owned(),
                     file: d.file,
                     line: d.line,
-                    key: self.key_for(url).map(str::to_owned),
+                    key: self.key_for(i.at.file, url).map(str::to_owned),
                 })
             })
             .collect()
     }
 
-    /// Valid public keys, first per name, plus cache.nixos.org's when it is implicit.
+    /// Valid public keys of the run, first per name, plus cache.nixos.org's when it is
+    /// implicit for a named file: what `check --online` verifies signatures with.
     pub fn trusted_keys(&self) -> Vec<PublicKey> {
         let mut out: Vec<PublicKey> = Vec::new();
         for k in self.keys().filter_map(|i| i.key.as_ref()?.as_ref().ok()) {
@@ -255,7 +277,8 @@ impl<'a> Context<'a> {
                 out.push(k.clone());
             }
         }
-        if self.nixos_key_is_implicit() && !out.iter().any(|o| o.name == NIXOS_KEY_NAME) {
+        let implicit = (0..self.files.len()).any(|f| self.files[f].named && self.nixos_key_is_implicit(f));
+        if implicit && !out.iter().any(|o| o.name == NIXOS_KEY_NAME) {
             let published = self.registry.by_key_name(NIXOS_KEY_NAME).map(|c| c.key.as_str());
             if let Some(k) = published.and_then(|k| PublicKey::parse(k).ok()) {
                 out.push(k);

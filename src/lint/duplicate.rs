@@ -13,10 +13,18 @@ pub const RULE: Rule = Rule {
     summary: "a substituter or key is listed twice",
     doc: "\
 The same substituter or key appears twice in the lists that NixOS merges: in one list, in
-two lists of one file, or in two files checked together (a specialisation is a
-configuration of its own, and a list forced with `lib.mkForce` replaces the others). NixOS concatenates the list
-definitions of all modules without removing duplicates, so a cache in base.nix and again
-in a host file is listed twice in the final nix.conf. URLs are compared without store
+two lists of one file, or in two files of one configuration (a specialisation is a
+configuration of its own, and a list forced with `lib.mkForce` replaces the others). NixOS
+concatenates the list definitions of all modules without removing duplicates, so a cache in
+base.nix and again in a host file that imports it is listed twice in the final nix.conf.
+
+Which files are one configuration comes from the static imports: two files are merged
+when one imports the other (`imports = [ ../modules/base.nix ]`, also through other files),
+or when one file or one flake `modules = [ … ]` list imports both. Two host files that
+both import base.nix are two configurations, so a cache listed in each is not a duplicate.
+The other entry may be in a file that was not named (`check hosts/a.nix` cites
+`modules/base.nix:12:5`); with `--isolated`, the files named are taken as one
+configuration and no other file is read. URLs are compared without store
 parameters, a trailing `/` or case in the scheme and host: `https://cache.nixos.org` and
 `https://cache.nixos.org/` are the same cache. Keys are compared by name: two different
 values under one name are reported too. `substituters`, `extra-substituters` and
@@ -40,45 +48,67 @@ enum Class {
 }
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let mut first: HashMap<(Domain, Class, String), &Item<'_>> = HashMap::new();
-    for item in &cx.items {
-        let domain = item.at.domain();
-        if matches!(domain, Domain::NixConf(_)) {
-            continue;
-        }
-        let Some(v) = item.public_value() else { continue };
-        let (class, id) = if item.at.is_keys() {
-            match keys::key_name(v) {
-                Some(n) => (Class::Keys, n.to_owned()),
-                None => continue,
+    // Items by what they name, context files first, then the named files in order: a
+    // named file's entry is reported against an earlier one, which may be in a context file.
+    let named = |i: &Item<'_>| cx.files.get(i.at.file).is_some_and(|f| f.named);
+    let mut groups: HashMap<(Domain, Class, String), Vec<&Item<'_>>> = HashMap::new();
+    for pass in [false, true] {
+        for item in cx.items.iter().filter(|i| named(i) == pass) {
+            if let Some(key) = identity(item) {
+                groups.entry(key).or_default().push(item);
             }
-        } else if item.at.is_substituters() {
-            (Class::Substituters, store_url::normalize(v))
-        } else {
-            (Class::Trusted, store_url::normalize(v))
-        };
-        let Some(prev) = first.get(&(domain, class, id.clone())).copied() else {
-            first.insert((domain, class, id), item);
-            continue;
-        };
-        // Two sometimes-present entries may exclude each other; a forced list replaces the
-        // others instead of adding to them.
-        let forced = |i: &Item<'_>| i.at.list.wrapper() == Some("mkForce");
-        let same_list = std::ptr::eq(prev.at.list, item.at.list);
-        if (prev.conditional && item.conditional) || (!same_list && (forced(prev) || forced(item))) {
-            continue;
         }
-        let earlier = prev.public_value().unwrap_or_default();
-        let at = cx.position(prev);
-        let msg = match class {
-            Class::Keys if earlier.trim() == v.trim() => format!("key `{id}` is already listed at {at}"),
-            Class::Keys => format!(
-                "key `{id}` is already listed at {at} with another value: Nix keeps one key per name, so one of them is never used"
-            ),
-            _ if earlier == v => format!("`{}` is already listed at {at}", show(v)),
-            _ => format!("`{}` is the same cache as `{}` at {at}", show(v), show(earlier)),
-        };
-        out.push(cx.at_item(item, &RULE, msg));
+    }
+    let mut found = Vec::new();
+    for ((_, class, id), items) in &groups {
+        for (n, item) in items.iter().enumerate().filter(|(_, i)| named(i)) {
+            // The first earlier entry of the same configuration (two host files that both
+            // import base.nix are two configurations: their lists are never concatenated).
+            let Some(prev) = items[..n].iter().find(|p| collides(cx, p, item)) else { continue };
+            found.push((item, message(cx, *class, id, prev, item)));
+        }
+    }
+    found.sort_by_key(|(i, _)| (i.at.file, i.offset()));
+    out.extend(found.into_iter().map(|(item, msg)| cx.at_item(item, &RULE, msg)));
+}
+
+/// What an entry names: its list class and the normalised URL or the key name.
+fn identity<'a>(item: &Item<'a>) -> Option<(Domain<'a>, Class, String)> {
+    let domain = item.at.domain();
+    if matches!(domain, Domain::NixConf(_)) {
+        return None;
+    }
+    let v = item.public_value()?;
+    let (class, id) = if item.at.is_keys() {
+        (Class::Keys, keys::key_name(v)?.to_owned())
+    } else if item.at.is_substituters() {
+        (Class::Substituters, store_url::normalize(v))
+    } else {
+        (Class::Trusted, store_url::normalize(v))
+    };
+    Some((domain, class, id))
+}
+
+/// True when `prev` and `item` both end up in one list of one configuration.
+fn collides(cx: &Context<'_>, prev: &Item<'_>, item: &Item<'_>) -> bool {
+    // Two sometimes-present entries may exclude each other; a forced list replaces the
+    // others instead of adding to them.
+    let forced = |i: &Item<'_>| i.at.list.wrapper() == Some("mkForce");
+    let same_list = std::ptr::eq(prev.at.list, item.at.list);
+    let exclusive = (prev.conditional && item.conditional) || (!same_list && (forced(prev) || forced(item)));
+    !exclusive && cx.merge.merged(prev.at.file, item.at.file)
+}
+
+fn message(cx: &Context<'_>, class: Class, id: &str, prev: &Item<'_>, item: &Item<'_>) -> String {
+    let (v, earlier) = (item.public_value().unwrap_or_default(), prev.public_value().unwrap_or_default());
+    let at = cx.position(prev);
+    match class {
+        Class::Keys if earlier.trim() == v.trim() => format!("key `{id}` is already listed at {at}"),
+        Class::Keys => format!(
+            "key `{id}` is already listed at {at} with another value: Nix keeps one key per name, so one of them is never used"
+        ),
+        _ if earlier == v => format!("`{}` is already listed at {at}", show(v)),
+        _ => format!("`{}` is the same cache as `{}` at {at}", show(v), show(earlier)),
     }
 }
 

@@ -1,15 +1,19 @@
 //! Offline lint rules for cache settings (`cachectl check`).
 //!
-//! Pure: no I/O and no printing. [`check`] takes the files of one run (display path and
-//! text), locates their cache lists, and runs every rule over all of them together,
-//! because NixOS concatenates the lists of all modules: a host file's substituter is
-//! paired with base.nix's key, and a URL listed in two files is a duplicate.
+//! Pure: no I/O and no printing. A run is the files named on the command line plus, as
+//! context, the rest of their configuration (see `commands/scope.rs`). [`analyse`] parses
+//! and locates one file (on any thread); [`check_run`] runs every rule over the whole run and
+//! keeps the findings of the named files only. NixOS concatenates the lists of all modules,
+//! so a host file's substituter pairs with base.nix's key; which files are merged into one
+//! configuration, for duplicates, comes from the import graph ([`Merge`]). [`check`] is the
+//! `--isolated` form: the given files only, all merged together.
 //!
 //! Each rule lives in its own file with its stable code, a one-line summary and the text
 //! `cachectl explain CODE` prints. No message ever contains a secret key: values are shown
 //! through [`context::show`], which redacts anything that decodes to 64 bytes.
 
 mod context;
+mod merge;
 
 mod deprecated_option;
 mod duplicate;
@@ -27,14 +31,20 @@ mod secret_key;
 mod syntax_error;
 mod unused_key;
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::LazyLock;
 
 use serde::Serialize;
 
 use crate::keys::PublicKey;
 use crate::registry::Registry;
 
+use crate::nix::imports::{self, Import};
+use crate::nix::model::FileModel;
+use crate::nix::{SyntaxError, locate, syntax};
 use context::{Context, SourceFile};
+pub use merge::{GraphBuilder, Merge};
 
 /// How serious a finding is. Only errors fail `check` (warnings too with `--deny-warnings`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -164,16 +174,87 @@ const CHECKS: &[Check] = &[
     not_checked::check,
 ];
 
-/// Lints the files of one run together. `files` holds (display path, text) pairs.
+/// What one file contributes to a run, computed by [`analyse`] on any thread.
+#[derive(Debug)]
+pub struct Analysis {
+    pub model: Result<FileModel, SyntaxError>,
+    /// Its static import edges, for finding and merging the rest of the configuration.
+    pub imports: Vec<Import>,
+    /// A context file that does not parse: what did parse still counts as evidence, but the
+    /// file takes part in no merge (see [`GraphBuilder::isolate`]).
+    pub broken: bool,
+}
+
+/// One file of a run: its display path and text, whether it was named (its findings are
+/// reported) or is context, and its analysis.
+pub struct Input<'a> {
+    pub path: &'a str,
+    pub text: &'a str,
+    pub named: bool,
+    pub analysis: Analysis,
+}
+
+/// The words of every cache setting the locator reads (`substituters`, `extra-…`,
+/// `trusted-public-keys`, `binaryCaches`, `binaryCachePublicKeys`, `trustedBinaryCaches`,
+/// `connect-timeout`, `fallback`, also inside nix.conf text). A file without any of them
+/// has an empty model, so it is not located at all: most modules of a configuration.
+pub fn mentions_cache_settings(text: &str) -> bool {
+    ["substituters", "public-keys", "PublicKeys", "inaryCaches", "connect-timeout", "fallback"]
+        .iter()
+        .any(|w| text.contains(w))
+}
+
+/// What the locator finds in a file that sets nothing: `{ }`'s model.
+fn empty_model() -> FileModel {
+    static EMPTY: LazyLock<FileModel> = LazyLock::new(|| locate::locate_root(&rnix::Root::parse("{ }").syntax()));
+    EMPTY.clone()
+}
+
+/// Parses and locates one file, and reads its imports. A named file gets the full parse
+/// (a syntax error is a finding); a context file is parsed only when it mentions a cache
+/// setting or an import, and a parse error there only marks it `broken`.
+pub fn analyse(text: &str, named: bool) -> Analysis {
+    let wants_model = mentions_cache_settings(text);
+    let wants_imports = imports::mentions_imports(text);
+    let (root, broken) = if named {
+        match syntax::parse(text) {
+            Ok(root) => (root, false),
+            Err(e) => return Analysis { model: Err(e), imports: Vec::new(), broken: false },
+        }
+    } else {
+        if !wants_model && !wants_imports {
+            return Analysis { model: Ok(empty_model()), imports: Vec::new(), broken: false };
+        }
+        let parsed = rnix::Root::parse(text);
+        (parsed.syntax(), !parsed.errors().is_empty())
+    };
+    let model = if wants_model { locate::locate_root(&root) } else { empty_model() };
+    let imports = if wants_imports { imports::imports(&root, text) } else { Vec::new() };
+    Analysis { model: Ok(model), imports, broken }
+}
+
+/// Lints the given files together, all merged (`check --isolated`). `files` holds
+/// (display path, text) pairs.
 pub fn check(files: &[(String, String)], registry: &Registry) -> Report {
-    let sources: Vec<SourceFile<'_>> = files.iter().map(|(p, t)| SourceFile::new(p, t)).collect();
-    let cx = Context::new(&sources, registry);
+    let inputs = files.iter().map(|(p, t)| Input { path: p, text: t, named: true, analysis: analyse(t, true) });
+    check_run(inputs.collect(), Merge::All, registry)
+}
+
+/// Runs every rule over the run and keeps the findings of the named files, in the order
+/// the files were given. The JSON `caches` are the named files' substituters, paired with
+/// keys from the whole run.
+pub fn check_run(inputs: Vec<Input<'_>>, merge: Merge, registry: &Registry) -> Report {
+    let sources: Vec<SourceFile<'_>> =
+        inputs.into_iter().map(|i| SourceFile::analysed(i.path, i.text, i.analysis.model, i.named)).collect();
+    let cx = Context::new(&sources, registry, merge);
     let mut diagnostics = Vec::new();
     for check in CHECKS {
         check(&cx, &mut diagnostics);
     }
-    let order = |d: &Diagnostic| files.iter().position(|(p, _)| *p == d.file).unwrap_or(usize::MAX);
-    diagnostics.sort_by_key(|d| (order(d), d.line, d.column));
+    let order: HashMap<&str, usize> =
+        sources.iter().enumerate().filter(|(_, f)| f.named).map(|(i, f)| (f.path, i)).collect();
+    diagnostics.retain(|d| order.contains_key(d.file.as_str()));
+    diagnostics.sort_by_cached_key(|d| (order.get(d.file.as_str()).copied(), d.line, d.column));
     Report { diagnostics, caches: cx.caches(), trusted_keys: cx.trusted_keys() }
 }
 

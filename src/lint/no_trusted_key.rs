@@ -35,7 +35,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Some(url) = store_url(item) else { continue };
         let trusted =
             url.params.as_deref().is_some_and(|p| p.split('&').any(|kv| kv == "trusted=1" || kv == "trusted=true"));
-        if trusted || !needs_signatures(&url.scheme) || cx.key_for(&url.raw).is_some() {
+        if trusted || !needs_signatures(&url.scheme) || cx.key_for(item.at.file, &url.raw).is_some() {
             continue;
         }
         let msg = format!(

@@ -2,6 +2,7 @@
 
 pub mod create;
 pub mod edit;
+pub mod imports;
 pub mod literal;
 pub mod locate;
 pub mod model;
