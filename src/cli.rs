@@ -96,8 +96,14 @@ pub struct RemoveArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Files to check (pre-commit passes them); default: the Nix file.
+    /// Files to check (pre-commit passes them); default: the Nix file. The rest of their
+    /// configuration (the repository's other .nix files, and files they import) is read as
+    /// context; findings are reported for these files only.
     pub files: Vec<PathBuf>,
+
+    /// Check only the files named, together as one configuration; read no other file.
+    #[arg(long)]
+    pub isolated: bool,
 
     /// Also contact every configured cache: reachability, nix-cache-info and signatures.
     #[arg(long)]

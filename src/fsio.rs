@@ -20,6 +20,42 @@ pub fn read(path: &Path) -> Result<String> {
     String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", path.display()))
 }
 
+/// Which file a path names: device and inode, so a file reached by two paths (a symlink,
+/// `a/../b`) is read once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FileId(u64, u64);
+
+#[cfg(unix)]
+fn file_id(meta: &fs::Metadata, _: &Path) -> FileId {
+    FileId(meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn file_id(_: &fs::Metadata, path: &Path) -> FileId {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).hash(&mut h);
+    FileId(0, h.finish())
+}
+
+/// Reads a Nix file as UTF-8 with its identity, in one open: refuses a directory, and a
+/// file larger than `max` bytes (`None` means no limit).
+pub fn read_nix(path: &Path, max: Option<u64>) -> Result<(String, FileId)> {
+    use std::io::Read;
+    let mut file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let meta = file.metadata().with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.is_dir() {
+        bail!("{} is a directory, not a Nix file", path.display());
+    }
+    if max.is_some_and(|m| meta.len() > m) {
+        bail!("{} is larger than {} bytes", path.display(), max.unwrap_or_default());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", path.display()))?;
+    Ok((text, file_id(&meta, path)))
+}
+
 #[cfg(unix)]
 fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
     a.dev() == b.dev() && a.ino() == b.ino()

@@ -3,6 +3,8 @@
 //!
 //! Each `<code>.nix` module triggers the finding `<code>`; clean.nix and no-cache.nix
 //! trigger nothing; cross/ is a base module whose key pairs with a host's substituter.
+//! The temp dir has no `.git`, `flake.nix` or `cachectl.toml`, so only imports give
+//! context here; tests/check_context.rs covers repositories.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -188,7 +190,10 @@ fn keys_in_base_pair_with_substituters_in_a_host_file() {
     let together = run(dir.path(), &["check", "--deny-warnings", "cross/base.nix", "cross/host.nix"]);
     assert_eq!(code(&together), 0, "{}", text(&together.stdout));
     assert_eq!(text(&together.stdout), "");
-    let host = run(dir.path(), &["check", "cross/host.nix"]);
+    // Alone, host.nix still pairs: it imports base.nix, which is read as context.
+    let host = run(dir.path(), &["check", "--deny-warnings", "cross/host.nix"]);
+    assert_eq!((code(&host), text(&host.stdout)), (0, String::new()));
+    let host = run(dir.path(), &["check", "--isolated", "cross/host.nix"]);
     expect![[r#"
         cross/host.nix:5:33: warning[no-trusted-key]: no trusted key pairs with `http://magnolia:5000`: Nix rejects its unsigned paths; add its public key to trusted-public-keys (a mirror signed by another key is fine)
         cross/host.nix:5:33: warning[no-fallback]: `http://magnolia:5000` is on a tailnet: when it is unreachable (Tailscale is not up during an install) builds hang or fail, see NixOS/nix#1990; add `connect-timeout = 5;` and `fallback = true;` to nix.settings
@@ -219,9 +224,12 @@ fn keys_in_base_pair_with_substituters_in_a_host_file() {
 }
 
 #[test]
-fn duplicates_count_across_files() {
+fn duplicates_count_across_files_checked_as_one_configuration() {
     let dir = workdir();
-    let out = run(dir.path(), &["check", "clean.nix", "cross/base.nix"]);
+    // Unrelated by imports, the two files are two configurations.
+    let out = run(dir.path(), &["check", "--deny-warnings", "clean.nix", "cross/base.nix"]);
+    assert_eq!((code(&out), text(&out.stdout)), (0, String::new()));
+    let out = run(dir.path(), &["check", "--isolated", "clean.nix", "cross/base.nix"]);
     expect![[r#"
         cross/base.nix:5:22: warning[duplicate]: `https://cache.nixos.org/` is already listed at clean.nix:6:7
         cross/base.nix:7:7: warning[duplicate]: key `cache.nixos.org-1` is already listed at clean.nix:11:7

@@ -8,7 +8,6 @@
 //! `--deny-warnings`), 2 usage or I/O errors. A file that does not parse is a finding.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, bail};
 use cachectl::lint::{self, Report, Severity};
@@ -24,16 +23,19 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut dyn Write) -> Result<ExitStatu
         super::online::timeout(args)?;
     }
     let setup = Setup::load(cli)?;
-    let paths = if args.files.is_empty() { vec![setup.nix_file(cli)?] } else { dedup(&args.files) };
-    let mut files = Vec::with_capacity(paths.len());
-    for path in &paths {
-        if path.is_dir() {
-            bail!("{} is a directory, not a Nix file", path.display());
-        }
-        let text = crate::fsio::read(path)?;
-        files.push((super::setup::display(path), text));
+    let paths = if args.files.is_empty() { vec![setup.nix_file(cli)?] } else { args.files.clone() };
+    let scope = super::scope::gather(&paths, args.isolated)?;
+    if let Some(note) = &scope.note {
+        eprintln!("cachectl: note: {note}");
     }
-    let report = lint::check(&files, &setup.registry);
+    let named = scope.files.iter().filter(|f| f.named).count();
+    let inputs = scope.files.iter().zip(scope.analyses).map(|(f, analysis)| lint::Input {
+        path: &f.path,
+        text: &f.text,
+        named: f.named,
+        analysis,
+    });
+    let report = lint::check_run(inputs.collect(), scope.merge, &setup.registry);
     let mut status = status_of(&report, args.deny_warnings);
     // Online results join the one JSON document, so they are gathered before printing.
     let online = match args.online {
@@ -52,7 +54,7 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut dyn Write) -> Result<ExitStatu
         }
         if !report.diagnostics.is_empty() {
             out.flush()?;
-            eprintln!("{}", summary(&report, files.len()));
+            eprintln!("{}", summary(&report, named));
         }
     }
     if let Some(reports) = &online {
@@ -61,20 +63,6 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut dyn Write) -> Result<ExitStatu
         status = worst(status, super::online::print(reports, target)?);
     }
     Ok(status)
-}
-
-/// The same file given twice (as pre-commit may) is read once, so it does not duplicate itself.
-fn dedup(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let mut seen: Vec<PathBuf> = Vec::new();
-    let mut out = Vec::new();
-    for p in paths {
-        let id = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
-        if !seen.contains(&id) {
-            seen.push(id);
-            out.push(p.clone());
-        }
-    }
-    out
 }
 
 fn status_of(report: &Report, deny_warnings: bool) -> ExitStatus {

@@ -13,6 +13,7 @@ mod list;
 mod meta;
 mod online;
 mod remove;
+mod scope;
 mod setup;
 
 use std::io::{self, Write};
