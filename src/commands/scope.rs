@@ -125,8 +125,8 @@ pub fn gather(named: &[PathBuf], isolated: bool) -> Result<Scope> {
             scope.analyses.push(analysis);
             entries.push(Entry { abs });
         }
-        for from in done..entries.len() {
-            let dir = entries[from].abs.parent().map(Path::to_path_buf).unwrap_or_default();
+        for (from, entry) in entries.iter().enumerate().skip(done) {
+            let dir = entry.abs.parent().map(Path::to_path_buf).unwrap_or_default();
             for import in &scope.analyses[from].imports {
                 let Some(target) = resolve(&dir, &import.path, &by_path, &mut resolved) else { continue };
                 if !by_path.contains_key(&target) {

@@ -13,7 +13,10 @@ pub const RULE: Rule = Rule {
 `substituters` (or `trusted-public-keys`) is wrapped in `lib.mkForce`. mkForce replaces
 every other definition of the option, including the one NixOS itself makes: NixOS adds
 `https://cache.nixos.org/` to the substituters (with `mkAfter`) and `cache.nixos.org-1` to
-the trusted keys. Other modules' caches are dropped too.
+the trusted keys. Other modules' caches are dropped too. A forced key list also makes
+`no-trusted-key` report cache.nixos.org, in the files of the same configuration only
+(the file itself, and files that it imports, that import it, or that a common file
+imports with it): an installer image that forces its keys does not affect the hosts.
 
 Why it matters: this may be intended (an offline or air-gapped machine, a private cache
 only), but it often is not: without cache.nixos.org every package not in the listed caches

@@ -10,8 +10,9 @@ pub const RULE: Rule = Rule {
     summary: "a LAN or tailnet cache has no connect-timeout and fallback = true",
     doc: "\
 A substituter is on a LAN or a tailnet (Tailscale), but the configuration does not set
-both `connect-timeout` and `fallback = true` (in any file checked together, since NixOS
-merges `nix.settings` from all modules).
+both `connect-timeout` and `fallback = true` in any file of the configuration (the files
+named, the repository's other tracked `.nix` files and the files they import), since NixOS
+merges `nix.settings` from all modules.
 
 Why it matters: such a cache is often unreachable: away from home, before the VPN is up,
 and during a NixOS install, where Tailscale is not running at all. Nix then waits on

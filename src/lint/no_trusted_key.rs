@@ -22,9 +22,11 @@ never used.
 This is a warning, not an error: a mirror or a LAN route of a cache is legitimately
 signed by a key with another name (e.g. `http://192.168.1.50:5000` serving magnolia's
 paths, signed by `magnolia.cache`). Name such routes in cachectl.toml
-(`[caches.NAME.via]`) and the warning goes away. Check the files of one configuration
-together (`cachectl check base.nix hosts/*.nix`) so keys in one file pair with caches in
-another. Stores opened with `?trusted=1` are exempt: Nix accepts their paths unsigned.
+(`[caches.NAME.via]`) and the warning goes away. Keys in any file of the configuration
+count, not only in the files named: `cachectl check hosts/a.nix` also reads the
+repository's other tracked `.nix` files and the files they import, so a key in base.nix
+pairs with a host's cache (`--isolated` reads the named files only). Stores opened with
+`?trusted=1` are exempt: Nix accepts their paths unsigned.
 
 How to fix: add the cache's public key to `trusted-public-keys` (`cachectl add URL --key
 NAME:KEY` does both), or remove the substituter.",

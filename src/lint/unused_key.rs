@@ -8,7 +8,8 @@ pub const RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "a trusted key pairs with no substituter",
     doc: "\
-No substituter in the files checked together plausibly uses this key (see
+No substituter in the configuration (the files named, the repository's other tracked
+`.nix` files and the files they import) plausibly uses this key (see
 `no-trusted-key` for how keys and caches are paired). cache.nixos.org's key
 (`cache.nixos.org-1`) is never reported: NixOS adds https://cache.nixos.org/ to the
 substituters by default (with `mkAfter`), so that key is always in use.
@@ -18,10 +19,9 @@ standing permission: anything signed with it is accepted from any substituter, s
 keys should go.
 
 When to ignore: the key signs paths served by a mirror under another name, by a cache
-listed in a file that was not checked in the same run, or paths copied with `nix copy`
-from a machine that signs with it. Check all files of a configuration together
-(`cachectl check base.nix hosts/*.nix`) and name mirrors in cachectl.toml to avoid the
-first two cases.
+set outside the repository (or computed, so cachectl cannot read it), or paths copied
+with `nix copy` from a machine that signs with it. Name mirrors in cachectl.toml to avoid
+the first case.
 
 How to fix: remove the key (`cachectl remove CACHE` removes a cache and its key together).",
 };

