@@ -196,10 +196,11 @@ pub struct Input<'a> {
 
 /// The words of every cache setting the locator reads (`substituters`, `extra-…`,
 /// `trusted-public-keys`, `binaryCaches`, `binaryCachePublicKeys`, `trustedBinaryCaches`,
-/// `connect-timeout`, `fallback`, also inside nix.conf text). A file without any of them
-/// has an empty model, so it is not located at all: most modules of a configuration.
+/// `connect-timeout`, `fallback`, also inside nix.conf text, and records such as
+/// `{ substituter = …; public-key = …; }`). A file without any of them has an empty model,
+/// so it is not located at all: most modules of a configuration.
 pub fn mentions_cache_settings(text: &str) -> bool {
-    ["substituters", "public-keys", "PublicKeys", "inaryCaches", "connect-timeout", "fallback"]
+    ["substituter", "public-key", "PublicKey", "inaryCache", "connect-timeout", "fallback"]
         .iter()
         .any(|w| text.contains(w))
 }
@@ -348,5 +349,57 @@ mod tests {
         let json = serde_json::to_value(&report.diagnostics).expect("serialises");
         expect_test::expect![[r#"[{"code":"syntax-error","column":7,"file":"a.nix","line":1,"message":"syntax error: unexpected `;`, expected one of `(`, rec, `{`, `[`, a string, an identifier","severity":"error"}]"#]]
         .assert_eq(&json.to_string());
+    }
+}
+
+#[cfg(test)]
+mod prefilter_tests {
+    use super::*;
+
+    fn nix_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                nix_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "nix") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// The words that let a file skip the locator and the import scan must never hide
+    /// anything: on every module of tests/data (and the repository's own .nix files), a file
+    /// without them has no cache list, no refusal, no setting a rule reads, and no imports.
+    /// (`CACHECTL_PREFILTER_CORPUS=DIR` adds a directory: the survey's 43,000 files pass.)
+    #[test]
+    fn files_that_skip_the_locator_have_nothing_to_locate() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["tests/data", "examples", "nix"] {
+            nix_files(&root.join(dir), &mut files);
+        }
+        let extra = std::env::var_os("CACHECTL_PREFILTER_CORPUS");
+        if let Some(dir) = &extra {
+            nix_files(std::path::Path::new(dir), &mut files);
+        }
+        assert!(files.len() > 40, "{}", files.len());
+        let (mut skipped, mut scanned) = (0, 0);
+        for path in &files {
+            let Ok(text) = std::fs::read_to_string(path) else { continue };
+            let root = rnix::Root::parse(&text).syntax();
+            if !mentions_cache_settings(&text) {
+                let model = locate::locate_root(&root);
+                let read = |s: &crate::nix::model::Site| {
+                    !s.lists.is_empty() || s.setting("connect-timeout").is_some() || s.setting("fallback").is_some()
+                };
+                assert!(!model.sites.iter().any(read) && model.refusals.is_empty(), "{}", path.display());
+                skipped += 1;
+            }
+            if !imports::mentions_imports(&text) {
+                assert_eq!(imports::imports(&root, &text), [], "{}", path.display());
+                scanned += 1;
+            }
+        }
+        assert!(skipped > 0 && scanned > 0, "{skipped} {scanned}");
     }
 }
