@@ -305,6 +305,23 @@ fn a_broken_or_unreadable_context_file_is_skipped_quietly() {
 }
 
 #[test]
+fn a_tree_too_large_gives_context_from_imports_only_with_a_note() {
+    let repo = Repo::new(false);
+    repo.write("flake.nix", "{ outputs = _: { }; }\n");
+    repo.write("modules/base.nix", &base());
+    repo.write("hosts/a.nix", &host(&["../modules/base.nix"], &["http://magnolia:5000"]));
+    repo.write("hosts/c.nix", &host(&[], &["http://magnolia:5000"]));
+    std::fs::create_dir_all(repo.path().join("gen")).expect("mkdir");
+    for i in 0..5000 {
+        std::fs::write(repo.path().join(format!("gen/{i}.nix")), "{ }\n").expect("write");
+    }
+    let (code, out, err) = repo.run(&["check", "--deny-warnings", "hosts/a.nix"]);
+    assert_eq!((code, out.as_str()), (0, ""), "imports are still followed");
+    assert!(err.starts_with("cachectl: note: ") && err.contains("more than 5000 .nix files"), "{err}");
+    assert!(repo.run(&["check", "hosts/c.nix"]).1.contains("warning[no-trusted-key]"), "no tree context");
+}
+
+#[test]
 fn an_import_cycle_ends_and_merges_its_files() {
     let repo = Repo::new(true);
     repo.write("flake.nix", FLAKE);
