@@ -103,9 +103,10 @@ pub fn gather(named: &[PathBuf], isolated: bool) -> Result<Scope> {
     // Read what is pending, then follow the imports of the files read, until nothing is new.
     let mut edges: Vec<(usize, Group, PathBuf, bool)> = Vec::new();
     let mut resolved: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    let mut unreadable: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     let mut done = 0;
     loop {
-        pending.retain(|p| !by_path.contains_key(p));
+        pending.retain(|p| !by_path.contains_key(p) && !unreadable.contains(p));
         pending.sort();
         pending.dedup();
         pending.truncate(MAX_FILES.saturating_sub(entries.len()));
@@ -114,7 +115,10 @@ pub fn gather(named: &[PathBuf], isolated: bool) -> Result<Scope> {
             Some((analyse(&text, false), text, id))
         });
         for (abs, result) in pending.drain(..).zip(read) {
-            let Some((analysis, text, id)) = result else { continue };
+            let Some((analysis, text, id)) = result else {
+                unreadable.insert(abs);
+                continue;
+            };
             if let Some(&known) = by_id.get(&id) {
                 by_path.insert(abs, known);
                 continue;
