@@ -1,9 +1,14 @@
 //! `cachectl check [FILES…]`: lint cache settings offline (and, with `--online`, check the
 //! caches themselves).
 //!
-//! The files of one run are linted together, as NixOS merges them. Each finding is one
+//! The files named are linted with the rest of their configuration as context (see
+//! `scope.rs`): keys, caches and settings of other files count, findings are reported for
+//! the named files only, and duplicates need files that NixOS merges (by the import graph).
+//! `--isolated` lints the named files alone, as one configuration. Each finding is one
 //! line, `path:line:col: level[code]: message`, on stdout; a summary goes to stderr when
-//! there are findings. `--json` prints one `{"diagnostics": […], "caches": […]}` document.
+//! there are findings. `--json` prints one `{"diagnostics": […], "caches": […]}` document;
+//! its caches, and those `--online` contacts, are the named files' substituters, paired
+//! with keys from the whole configuration.
 //! Exit status: 0 clean or only warnings/infos, 1 errors (or warnings with
 //! `--deny-warnings`), 2 usage or I/O errors. A file that does not parse is a finding.
 
