@@ -35,7 +35,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         seen.push(name);
         let well_formed = matches!(item.key, Some(Ok(_))) || key_mismatch::published_differs(cx, v).is_some();
-        if name == NIXOS_KEY_NAME || !well_formed || cx.key_is_used(name) {
+        if name == NIXOS_KEY_NAME || !well_formed || cx.key_is_used(name) || signs_default_cache(cx, name) {
             continue;
         }
         let msg = format!(
@@ -45,9 +45,25 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// NixOS adds https://cache.nixos.org/ to every configuration, so a key that pairs with it
+/// (`hydra.nixos.org-1`, the legacy key that old paths carry) is in use even when no file
+/// lists that cache.
+fn signs_default_cache(cx: &Context<'_>, name: &str) -> bool {
+    cx.registry.pairs(DEFAULT_CACHE, name)
+}
+
+const DEFAULT_CACHE: &str = "https://cache.nixos.org";
+
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
+
+    /// A valid public key (cache.nixos.org's bytes) under another name.
+    fn named(name: &str) -> String {
+        let key = format!("{name}:{}", NIXOS_KEY.split_once(':').map_or("", |(_, b)| b));
+        assert!(crate::keys::PublicKey::parse(&key).is_ok(), "{key}");
+        key
+    }
 
     #[test]
     fn leftover_key_is_reported_once() {
@@ -64,6 +80,23 @@ mod tests {
     fn nixos_key_is_never_unused() {
         let text = module(&[], &[NIXOS_KEY], "");
         assert!(lint1(&text, "unused-key").is_empty());
+    }
+
+    #[test]
+    fn legacy_hydra_key_is_never_unused() {
+        let hydra = &named("hydra.nixos.org-1");
+        assert!(lint1(&module(&[], &[NIXOS_KEY, hydra], ""), "unused-key").is_empty());
+        let text = module(&["https://mirrors.ustc.edu.cn/nix-channels/store"], &[hydra], "");
+        assert!(lint1(&text, "unused-key").is_empty());
+    }
+
+    #[test]
+    fn keys_paired_only_by_a_convention_are_used() {
+        let (numtide, attic) = (&named("niks3.numtide.com-1"), &named("oss"));
+        let text = module(&["https://cache.numtide.com", "https://attic.example.com/oss/"], &[numtide, attic], "");
+        assert!(lint1(&text, "unused-key").is_empty(), "{:?}", lint1(&text, "unused-key"));
+        let text = module(&["https://nobody.cachix.org"], &[NC_KEY], "");
+        assert_eq!(lint1(&text, "unused-key").len(), 1);
     }
 
     #[test]

@@ -1,0 +1,265 @@
+//! Which trusted key plausibly signs which cache: the naming conventions of real
+//! configurations, one function each.
+//!
+//! Nix looks keys up by the name in a narinfo's `Sig:` line; nothing in a configuration
+//! says which key belongs to which substituter. cachectl guesses, to warn about a cache
+//! that no key signs (`no-trusted-key`) and a key that no cache uses (`unused-key`). A
+//! wrong guess in the quiet direction hides a problem; a wrong guess in the loud direction
+//! is a false warning, which teaches users to ignore the tool. So a URL and a key pair when
+//! *any* of these conventions links them ([`convention`]), and only `check --online`, which
+//! reads the real signer names, can say more:
+//!
+//! | convention | cache URL | key name |
+//! |---|---|---|
+//! | [`Convention::Host`] | `https://cache.garnix.io` | `cache.garnix.io`, `cache.flakehub.com-10` for `cache.flakehub.com` |
+//! | [`Convention::Cachix`] | `https://NAME.cachix.org` | `NAME.cachix.org-1` (`-2` after a rotation) |
+//! | [`Convention::Attic`] | `https://host/NAME`, `https://host/sub/NAME/` | `NAME`, `NAME-1` |
+//! | [`Convention::FirstLabel`] | `http://magnolia:5000`, `https://magnolia.tail1234.ts.net` | `magnolia.cache`, `magnolia-1`, `magnolia` |
+//! | [`Convention::Sibling`] | `https://cache.numtide.com` | `niks3.numtide.com-1` (not under shared hosting) |
+//! | [`Convention::Owner`] | `https://nix.example.dev` | `example-1` |
+//! | [`Convention::Legacy`] | `https://cache.nixos.org` | `hydra.nixos.org-1` |
+//! | [`Convention::NixosMirror`] | `https://mirrors.ustc.edu.cn/nix-channels/store` | `cache.nixos.org-1` |
+//!
+//! The registry's own pairs (built-in caches and `cachectl.toml` routes) come first; they
+//! live in [`crate::registry::Registry::pairing`]. An IP address pairs only through them.
+//! Everything here is pure: strings in, an answer out.
+
+pub mod domain;
+
+use crate::store_url::StoreUrl;
+
+/// How a key was paired with a cache, from the most to the least specific.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Convention {
+    /// cachectl's registry: a built-in cache or a route of `cachectl.toml`.
+    Registry,
+    /// `NAME.cachix.org` ↔ `NAME.cachix.org-N`.
+    Cachix,
+    /// The key is named after the host, with or without `-N`.
+    Host,
+    /// attic: the key is named after the cache, the last segment of the URL's path.
+    Attic,
+    /// nix-serve and harmonia: the key is named after the host's first label
+    /// (`magnolia.cache`, `magnolia-1`, `magnolia`).
+    FirstLabel,
+    /// `hydra.nixos.org-1` still signs old paths that cache.nixos.org serves.
+    Legacy,
+    /// A known mirror or pull-through proxy of cache.nixos.org serves its signed paths.
+    NixosMirror,
+    /// The key is named after another host of the same registrable domain.
+    Sibling,
+    /// The key is named after the owner of the domain (`example-1` for `nix.example.dev`).
+    Owner,
+}
+
+impl Convention {
+    /// A short name, for messages and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Convention::Registry => "registry",
+            Convention::Cachix => "cachix",
+            Convention::Host => "host name",
+            Convention::Attic => "attic cache name",
+            Convention::FirstLabel => "first label of the host",
+            Convention::Legacy => "legacy cache.nixos.org key",
+            Convention::NixosMirror => "mirror of cache.nixos.org",
+            Convention::Sibling => "sibling host",
+            Convention::Owner => "domain owner",
+        }
+    }
+}
+
+/// The best convention pairing `url` with the key named `key_name`, if any (the registry
+/// excepted). Case does not matter; store parameters are ignored.
+pub fn convention(url: &str, key_name: &str) -> Option<Convention> {
+    let target = Target::parse(url)?;
+    let key = KeyName::new(key_name);
+    let checks: [fn(&Target<'_>, &KeyName) -> Option<Convention>; 8] =
+        [cachix, host, attic, first_label, legacy, nixos_mirror, sibling, owner];
+    checks.iter().find_map(|check| check(&target, &key))
+}
+
+/// A key name, lowercased, and its base: the name without a `-N` serial.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyName {
+    pub full: String,
+    pub base: String,
+}
+
+impl KeyName {
+    pub fn new(name: &str) -> KeyName {
+        let full = name.trim().to_ascii_lowercase();
+        let base = strip_serial(&full).to_owned();
+        KeyName { full, base }
+    }
+
+    /// The name equals `s`, or `s-N`.
+    fn is(&self, s: &str) -> bool {
+        !s.is_empty() && (self.full == s || self.base == s)
+    }
+
+    /// The base read as a host name (`niks3.numtide.com`), if it looks like one.
+    fn host(&self) -> Option<&str> {
+        Some(self.base.as_str()).filter(|b| domain::is_dns_name(b))
+    }
+}
+
+/// `name-N` → `name`; anything else unchanged.
+pub fn strip_serial(name: &str) -> &str {
+    match name.rsplit_once('-') {
+        Some((base, n)) if !base.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => base,
+        _ => name,
+    }
+}
+
+/// The parts of a substituter URL that conventions look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target<'a> {
+    pub scheme: String,
+    /// Lowercase host, without port or brackets; empty for local stores.
+    pub host: String,
+    /// Non-empty path segments, as written (`["nix-channels", "store"]`).
+    pub segments: Vec<&'a str>,
+    /// For `s3://bucket?endpoint=host`: the endpoint's host.
+    pub endpoint: Option<String>,
+}
+
+impl<'a> Target<'a> {
+    pub fn parse(url: &'a str) -> Option<Target<'a>> {
+        let parsed = StoreUrl::parse(url).ok()?;
+        let rest = url.split('?').next().unwrap_or(url).split_once("://").map_or("", |(_, r)| r);
+        let path = rest.find('/').map_or("", |i| &rest[i..]);
+        let segments = path.split('/').filter(|s| !s.is_empty()).collect();
+        let endpoint = parsed.params.as_deref().and_then(|p| {
+            let value = p.split('&').find_map(|kv| kv.strip_prefix("endpoint="))?;
+            let hostport = value.split_once("://").map_or(value, |(_, r)| r).split('/').next()?;
+            let host = hostport.rsplit_once(':').map_or(hostport, |(h, _)| h);
+            Some(host.to_ascii_lowercase()).filter(|h| !h.is_empty())
+        });
+        let host = parsed.host.trim_matches(|c| c == '[' || c == ']').to_owned();
+        Some(Target { scheme: parsed.scheme, host, segments, endpoint })
+    }
+
+    /// The hosts a key may be named after: the URL's host and an S3 endpoint's.
+    fn hosts(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.host.as_str()).chain(self.endpoint.as_deref()).filter(|h| !h.is_empty())
+    }
+
+    fn is_http(&self) -> bool {
+        self.scheme == "http" || self.scheme == "https"
+    }
+}
+
+/// Host labels too generic to name a cache's owner: `cache.a.org` and `cache.b.org` share
+/// nothing.
+const GENERIC_LABELS: &[&str] = &[
+    "cache",
+    "caches",
+    "nix",
+    "nixos",
+    "nixcache",
+    "nix-cache",
+    "binarycache",
+    "binary-cache",
+    "binary-caches",
+    "attic",
+    "store",
+    "mirror",
+    "mirrors",
+    "substituter",
+    "hydra",
+    "harmonia",
+    "nix-serve",
+    "www",
+    "cdn",
+    "s3",
+    "api",
+    "public",
+    "local",
+    "localhost",
+    "main",
+    "default",
+];
+
+/// True for a literal IPv4 or IPv6 address.
+fn is_ip(host: &str) -> bool {
+    host.parse::<std::net::IpAddr>().is_ok()
+}
+
+/// `NAME.cachix.org` ↔ `NAME.cachix.org-N`.
+pub fn cachix(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
+    (domain::under(&t.host, "cachix.org") && t.host != "cachix.org" && k.is(&t.host)).then_some(Convention::Cachix)
+}
+
+/// The key is named after the host (or an S3 endpoint's host): `cache.garnix.io`,
+/// `cache.nixos.org-1`, the series `cache.flakehub.com-3` … `-10`, `s3://bucket` ↔ `bucket-1`.
+pub fn host(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
+    t.hosts().any(|h| k.is(h)).then_some(Convention::Host)
+}
+
+/// attic serves cache `NAME` at `https://host/NAME` (also under a sub-path, and with a
+/// trailing slash), signed by a key named `NAME` (or `NAME-N`).
+pub fn attic(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
+    let last = t.segments.last()?;
+    (t.is_http() && k.is(&last.to_ascii_lowercase())).then_some(Convention::Attic)
+}
+
+/// nix-serve and harmonia keys are named after the machine: `HOST.cache`, `HOST-1`, `HOST`,
+/// `HOST.tail1234.ts.net`, where HOST is the host's first label (`http://magnolia:5000`,
+/// `https://magnolia.tail1234.ts.net`). Generic labels (`cache`, `nix`, …) and addresses
+/// never pair this way.
+pub fn first_label(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
+    if is_ip(&t.host) {
+        return None;
+    }
+    let label = t.host.split('.').next().filter(|l| l.len() >= 2 && !GENERIC_LABELS.contains(l))?;
+    let named = |base: &str| {
+        base == label || base.strip_prefix(label).is_some_and(|rest| rest.starts_with('.') || rest.starts_with('-'))
+    };
+    named(&k.base).then_some(Convention::FirstLabel)
+}
+
+/// Hosts that serve cache.nixos.org under its own key.
+fn is_cache_nixos_org(t: &Target<'_>) -> bool {
+    t.host == "cache.nixos.org" && t.segments.is_empty()
+}
+
+/// `hydra.nixos.org-1` signed cache.nixos.org's paths before `cache.nixos.org-1`; old
+/// paths still carry it, so it pairs with cache.nixos.org and its mirrors.
+pub fn legacy(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
+    (k.base == "hydra.nixos.org" && (is_cache_nixos_org(t) || is_nixos_mirror(t))).then_some(Convention::Legacy)
+}
+
+/// Mirrors and pull-through proxies of cache.nixos.org that serve its narinfos as they are,
+/// so its keys sign them: the `…/nix-channels/store` layout of the TUNA, USTC, SJTU, NJU,
+/// BFSU and ISCAS mirrors, and numtide's pull-through cache.
+pub fn is_nixos_mirror(t: &Target<'_>) -> bool {
+    const PROXIES: &[&str] = &["hetzner-cache.numtide.com"];
+    t.is_http() && (t.segments.ends_with(&["nix-channels", "store"]) || PROXIES.contains(&t.host.as_str()))
+}
+
+/// A mirror of cache.nixos.org pairs with the keys of cache.nixos.org.
+pub fn nixos_mirror(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
+    (is_nixos_mirror(t) && k.base == "cache.nixos.org").then_some(Convention::NixosMirror)
+}
+
+/// The key is named after another host of the same registrable domain
+/// (`https://cache.numtide.com` ↔ `niks3.numtide.com-1`). Never under shared hosting:
+/// `nobody.cachix.org` does not pair with `hyprland.cachix.org-1`.
+pub fn sibling(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
+    let key_domain = domain::registrable(k.host()?)?;
+    t.hosts().any(|h| domain::registrable(h) == Some(key_domain)).then_some(Convention::Sibling)
+}
+
+/// The key is named after the owner of the domain: the first label of the registrable
+/// domain (`https://nix.example.dev` ↔ `example-1`).
+pub fn owner(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
+    t.hosts()
+        .filter_map(domain::registrable)
+        .filter_map(|d| d.split('.').next())
+        .any(|o| o.len() >= 3 && !GENERIC_LABELS.contains(&o) && k.base == o)
+        .then_some(Convention::Owner)
+}
+
+#[cfg(test)]
+mod tests;
