@@ -1,7 +1,8 @@
 //! `no-trusted-key`: a substituter that no trusted key of the run plausibly signs.
 
-use super::context::{Context, show, store_url};
+use super::context::{Context, ListRef, show, store_url};
 use super::{Diagnostic, Rule, Severity};
+use crate::nix::model::{ElemValue, ListValue, SiteKind};
 
 pub const RULE: Rule = Rule {
     code: "no-trusted-key",
@@ -31,6 +32,9 @@ NAME:KEY` does both), or remove the substituter.",
 };
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    if !all_read(cx, ListSide::Keys) {
+        return;
+    }
     for item in cx.store_urls() {
         let Some(url) = store_url(item) else { continue };
         let trusted =
@@ -44,6 +48,39 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         );
         out.push(cx.at_item(item, &RULE, msg));
     }
+}
+
+/// Which lists [`all_read`] looks at.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum ListSide {
+    Keys,
+    StoreUrls,
+}
+
+/// True when every list of this side in the run was read in full. A list computed with a
+/// function (`map`, `mkMerge`, `lists.optional`), with operands after `++` that are not
+/// literal, with elements that are not plain strings, or interpolated into nix.conf text
+/// may hold any key or URL: then no cache can be called unpaired, nor any key unused.
+pub(super) fn all_read(cx: &Context<'_>, side: ListSide) -> bool {
+    cx.lists.iter().filter(|l| l.is_keys() == (side == ListSide::Keys)).all(|l| read_in_full(cx, l))
+}
+
+fn read_in_full(cx: &Context<'_>, l: &ListRef<'_>) -> bool {
+    let plain = l.list.elements().iter().chain(l.list.conditional()).all(|e| matches!(e.value, ElemValue::Str(_)));
+    plain
+        && match &l.list.value {
+            ListValue::Literal { dynamic, .. } => !dynamic,
+            ListValue::Refused { elements, .. } => {
+                l.site.kind == SiteKind::ExtraOptions && !elements.is_empty() && !interpolated_line(cx, l)
+            }
+        }
+}
+
+/// A nix.conf line whose text goes on after an interpolation (`extra-substituters = ${…}`).
+fn interpolated_line(cx: &Context<'_>, l: &ListRef<'_>) -> bool {
+    let Some(text) = cx.files.get(l.file).map(|f| f.text) else { return true };
+    let rest = text.get(usize::from(l.list.binding.end())..).unwrap_or_default();
+    rest.split('\n').next().unwrap_or_default().contains("${")
 }
 
 /// Local stores (`daemon`, `local`, `unix://`, `auto`) hold paths this machine already trusts.
@@ -85,6 +122,22 @@ mod tests {
         assert_eq!(lint1(text, "no-trusted-key").len(), 1);
         let text = "{ nix.settings.substituters = [ \"https://cache.nixos.org\" ]; }";
         assert!(lint1(text, "no-trusted-key").is_empty());
+    }
+
+    #[test]
+    fn computed_key_lists_may_hold_any_key() {
+        let computed = [
+            "{ lib, ... }: { nix.settings.substituters = [ \"https://a.example.org\" ]; nix.settings.trusted-public-keys = [ ] ++ keys; }",
+            "{ lib, ... }: { nix.settings.substituters = [ \"https://a.example.org\" ]; nix.settings.trusted-public-keys = map (c: c.key) caches; }",
+            "{ lib, ... }: { nix.settings.substituters = [ \"https://a.example.org\" ]; nix.settings.trusted-public-keys = [ k ]; }",
+            "{ lib, ... }: { nix.settings.substituters = [ \"https://a.example.org\" ]; nix.extraOptions = ''\n  trusted-public-keys = ${k} \n''; }",
+            "{ nix.settings.substituters = [ \"https://a.example.org\" ]; nix.extraOptions = ''\n  trusted-public-keys = b.example.com:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY= ${k}\n''; }",
+        ];
+        for text in computed {
+            assert_eq!(lint1(text, "no-trusted-key"), Vec::<String>::new(), "{text}");
+        }
+        let text = "{ nix.settings.substituters = [ \"https://a.example.org\" ]; nix.extraOptions = ''\n  trusted-public-keys = b.example.com:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=\n''; }";
+        assert_eq!(lint1(text, "no-trusted-key").len(), 1);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `unused-key`: a trusted key that no substituter of the run plausibly uses.
 
 use super::context::{Context, NIXOS_KEY_NAME};
+use super::no_trusted_key::{ListSide, all_read};
 use super::{Diagnostic, Rule, Severity, key_mismatch};
 
 pub const RULE: Rule = Rule {
@@ -27,6 +28,9 @@ How to fix: remove the key (`cachectl remove CACHE` removes a cache and its key 
 };
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    if !all_read(cx, ListSide::StoreUrls) {
+        return;
+    }
     let mut seen: Vec<&str> = Vec::new();
     for item in cx.keys() {
         let (Some(v), Some(name)) = (item.public_value(), item.key_name()) else { continue };
@@ -35,7 +39,13 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         seen.push(name);
         let well_formed = matches!(item.key, Some(Ok(_))) || key_mismatch::published_differs(cx, v).is_some();
-        if name == NIXOS_KEY_NAME || !well_formed || cx.key_is_used(name) || signs_default_cache(cx, name) {
+        if name == NIXOS_KEY_NAME
+            || !well_formed
+            || cx.key_is_used(name)
+            || signs_default_cache(cx, name)
+            || !names_a_cache(name)
+            || twin_is_used(cx, item)
+        {
             continue;
         }
         let msg = format!(
@@ -53,6 +63,24 @@ fn signs_default_cache(cx: &Context<'_>, name: &str) -> bool {
 }
 
 const DEFAULT_CACHE: &str = "https://cache.nixos.org";
+
+/// Only a key named after a host (`x.cachix.org-1`, `cache.example.org`) is a cache's key.
+/// A bare name (`tomas`, `rocky`, `default`, `builder-1`) is a machine's or a person's
+/// signing key: it signs what `nix copy`, remote builders and deploy tools send, which no
+/// substituter list shows, so it is never called unused.
+fn names_a_cache(name: &str) -> bool {
+    crate::pairing::strip_serial(name).contains('.')
+}
+
+/// The same public key under another name that a cache uses: a cache renamed its key
+/// (`chaotic-nyx.cachix.org-1` and `nyx.chaotic.cx-1`), and paths signed under the old
+/// name are still served.
+fn twin_is_used(cx: &Context<'_>, item: &super::context::Item<'_>) -> bool {
+    let Some(Ok(key)) = &item.key else { return false };
+    cx.keys()
+        .filter_map(|i| i.key.as_ref()?.as_ref().ok())
+        .any(|other| other.key == key.key && other.name != key.name && cx.key_is_used(&other.name))
+}
 
 #[cfg(test)]
 mod tests {
@@ -77,6 +105,21 @@ mod tests {
     }
 
     #[test]
+    fn computed_substituter_lists_may_use_any_key() {
+        let keys = format!("nix.settings.trusted-public-keys = [ \"{MAG_KEY}\" ];");
+        for subs in [
+            "lib.optional (config.networking.hostName != \"magnolia\") \"http://magnolia:5000\"",
+            "[ \"https://cache.nixos.org\" ] ++ config.extraSubstituters",
+            "lib.mkMerge [ [ \"https://a.example.org\" ] (lib.mkIf c [ \"http://magnolia:5000\" ]) ]",
+        ] {
+            let text = format!("{{ config, lib, ... }}: {{ nix.settings.substituters = {subs}; {keys} }}");
+            assert_eq!(lint1(&text, "unused-key"), Vec::<String>::new(), "{text}");
+        }
+        let text = format!("{{ lib, ... }}: {{ nix.settings.substituters = [ \"https://cache.nixos.org\" ]; {keys} }}");
+        assert_eq!(lint1(&text, "unused-key").len(), 1);
+    }
+
+    #[test]
     fn nixos_key_is_never_unused() {
         let text = module(&[], &[NIXOS_KEY], "");
         assert!(lint1(&text, "unused-key").is_empty());
@@ -97,6 +140,24 @@ mod tests {
         assert!(lint1(&text, "unused-key").is_empty(), "{:?}", lint1(&text, "unused-key"));
         let text = module(&["https://nobody.cachix.org"], &[NC_KEY], "");
         assert_eq!(lint1(&text, "unused-key").len(), 1);
+    }
+
+    #[test]
+    fn machine_keys_with_bare_names_are_never_unused() {
+        let (rocky, builder, cache) = (&named("rocky"), &named("builder-1"), &named("cache.example.org-1"));
+        let text = module(&["https://nix-community.cachix.org"], &[NC_KEY, rocky, builder, cache], "");
+        let lines = lint1(&text, "unused-key");
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].contains("`cache.example.org-1`"), "{lines:?}");
+    }
+
+    #[test]
+    fn a_renamed_key_is_used_when_its_twin_is() {
+        let twin = format!("nix-community.old.org-1:{}", NC_KEY.split_once(':').map_or("", |(_, b)| b));
+        let text = module(&["https://nix-community.cachix.org"], &[NC_KEY, &twin], "");
+        assert!(lint1(&text, "unused-key").is_empty());
+        let text = module(&["https://cache.nixos.org"], &[NC_KEY, &twin], "");
+        assert_eq!(lint1(&text, "unused-key").len(), 2);
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //! | [`Convention::Owner`] | `https://nix.example.dev` | `example-1` |
 //! | [`Convention::Legacy`] | `https://cache.nixos.org` | `hydra.nixos.org-1` |
 //! | [`Convention::NixosMirror`] | `https://mirrors.ustc.edu.cn/nix-channels/store` | `cache.nixos.org-1` |
+//! | [`Convention::Published`] | `https://cache.iog.io` | `hydra.iohk.io` (a public cache whose key has another name, [`PUBLISHED`]) |
 //!
 //! The registry's own pairs (built-in caches and `cachectl.toml` routes) come first; they
 //! live in [`crate::registry::Registry::pairing`]. An IP address pairs only through them.
@@ -46,6 +47,8 @@ pub enum Convention {
     Legacy,
     /// A known mirror or pull-through proxy of cache.nixos.org serves its signed paths.
     NixosMirror,
+    /// A public cache whose published key is named after something else ([`PUBLISHED`]).
+    Published,
     /// The key is named after another host of the same registrable domain.
     Sibling,
     /// The key is named after the owner of the domain (`example-1` for `nix.example.dev`).
@@ -63,6 +66,7 @@ impl Convention {
             Convention::FirstLabel => "first label of the host",
             Convention::Legacy => "legacy cache.nixos.org key",
             Convention::NixosMirror => "mirror of cache.nixos.org",
+            Convention::Published => "published key of a public cache",
             Convention::Sibling => "sibling host",
             Convention::Owner => "domain owner",
         }
@@ -74,8 +78,8 @@ impl Convention {
 pub fn convention(url: &str, key_name: &str) -> Option<Convention> {
     let target = Target::parse(url)?;
     let key = KeyName::new(key_name);
-    let checks: [fn(&Target<'_>, &KeyName) -> Option<Convention>; 8] =
-        [cachix, host, attic, first_label, legacy, nixos_mirror, sibling, owner];
+    let checks: [fn(&Target<'_>, &KeyName) -> Option<Convention>; 9] =
+        [cachix, host, attic, first_label, legacy, nixos_mirror, published, sibling, owner];
     checks.iter().find_map(|check| check(&target, &key))
 }
 
@@ -241,6 +245,24 @@ pub fn is_nixos_mirror(t: &Target<'_>) -> bool {
 /// A mirror of cache.nixos.org pairs with the keys of cache.nixos.org.
 pub fn nixos_mirror(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
     (is_nixos_mirror(t) && k.base == "cache.nixos.org").then_some(Convention::NixosMirror)
+}
+
+/// Public caches whose published key is named after another host or organisation, as their
+/// own documentation gives them: (cache host, key name without `-N`).
+pub const PUBLISHED: &[(&str, &str)] = &[
+    // Determinate Systems: the Determinate Nix binaries, signed by FlakeHub's keys.
+    ("install.determinate.systems", "cache.flakehub.com"),
+    // IOG (haskell.nix): the cache moved from hydra.iohk.io; the key kept its name.
+    ("cache.iog.io", "hydra.iohk.io"),
+    // flox.
+    ("cache.flox.dev", "flox-cache-public"),
+    // Flying Circus: their hydra's cache in their object store.
+    ("s3.whq.fcio.net", "flyingcircus.io"),
+];
+
+/// A public cache and its published key ([`PUBLISHED`]).
+pub fn published(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
+    PUBLISHED.iter().any(|&(host, key)| t.host == host && k.base == key).then_some(Convention::Published)
 }
 
 /// The key is named after another host of the same registrable domain

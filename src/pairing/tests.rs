@@ -126,3 +126,13 @@ fn unparsable_urls_and_local_stores_pair_with_nothing() {
     assert_eq!(c("daemon", "daemon"), None);
     assert_eq!(c("https://cache.example.org", ""), None);
 }
+
+#[test]
+fn public_caches_with_keys_of_another_name() {
+    assert_eq!(c("https://install.determinate.systems/", "cache.flakehub.com-3"), Some(Convention::Published));
+    assert_eq!(c("https://cache.iog.io", "hydra.iohk.io"), Some(Convention::Published));
+    assert_eq!(c("https://cache.flox.dev", "flox-cache-public-1"), Some(Convention::Published));
+    assert_eq!(c("https://s3.whq.fcio.net/hydra?priority=100", "flyingcircus.io-1"), Some(Convention::Published));
+    assert!(!check(published, "https://cache.iog.io", "cache.flakehub.com-3"));
+    assert!(!check(published, "https://cache.flakehub.com", "flox-cache-public-1"));
+}
