@@ -26,6 +26,7 @@
 //! Everything here is pure: strings in, an answer out.
 
 pub mod domain;
+pub mod observed;
 
 use crate::store_url::StoreUrl;
 
