@@ -9,23 +9,46 @@ pub const RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "no trusted key pairs with this substituter",
     doc: "\
-No key in any of the files checked together plausibly belongs to this substituter. A key
-pairs with a cache when cachectl's registry (built in, or cachectl.toml) says so, when it
-follows the Cachix convention (`x.cachix.org` is signed by `x.cachix.org-1`), or when it
-is named after the host (`cache.example.org`, `cache.example.org-1`, or the first label as
-in `magnolia` and `magnolia.cache`). cache.nixos.org always has its key unless a module
-forces `trusted-public-keys` with `lib.mkForce`, because NixOS and Nix add it by default.
+No key in any of the files checked together plausibly belongs to this substituter. Nix
+finds a key by the name in a narinfo's `Sig:` line, and nothing in a configuration says
+which key signs which cache, so cachectl pairs them by the conventions real
+configurations follow. A key pairs with a cache when any of these links them:
+- cachectl's registry: a built-in cache, or a route in cachectl.toml (`[caches.NAME.via]`);
+  the only way a LAN address such as `http://192.168.1.50:5000` pairs;
+- Cachix: `https://x.cachix.org` and `x.cachix.org-1` (`-2` after a rotation);
+- the host name, with or without `-N`: `cache.garnix.io`, `cache.nixos.org-1`, the series
+  `cache.flakehub.com-3` … `-10`; for `s3://bucket`, `bucket-1` or the endpoint's host;
+- attic: `https://host/NAME` (also `…/NAME/`, and under a sub-path) and a key `NAME`/`NAME-1`;
+- nix-serve and harmonia: the host's first label, `http://magnolia:5000` or
+  `magnolia.tail1234.ts.net` and `magnolia.cache`, `magnolia-1`, `magnolia`;
+- a sibling host of the same registrable domain: `https://cache.numtide.com` and
+  `niks3.numtide.com-1`, but never on shared hosting where every subdomain is someone
+  else's (cachix.org, github.io, pages.dev, amazonaws.com, r2.dev, … ; a tailnet
+  `*.tailNNNN.ts.net` is one owner);
+- the domain's owner: `https://nix.example.dev` and `example-1`;
+- cache.nixos.org's keys, the legacy `hydra.nixos.org-1` included, pair with it and with
+  its mirrors (`…/nix-channels/store`, numtide's pull-through cache);
+- public caches whose published key has another name (`cache.iog.io` and `hydra.iohk.io`,
+  `install.determinate.systems` and `cache.flakehub.com-3`, `cache.flox.dev` and
+  `flox-cache-public-1`).
+cache.nixos.org always has its key unless a module forces `trusted-public-keys` with
+`lib.mkForce`, because NixOS and Nix add it by default. When a key list is computed
+(`map`, `mkMerge`, `++ keys`, text interpolation), it may hold any key: no cache is
+reported then (`not-checked` says which list).
 
 Why it matters: with `require-sigs = true` (the default), Nix rejects every path the cache
 serves that is not signed by a trusted key, so the cache is contacted on every build and
 never used.
 
 This is a warning, not an error: a mirror or a LAN route of a cache is legitimately
-signed by a key with another name (e.g. `http://192.168.1.50:5000` serving magnolia's
-paths, signed by `magnolia.cache`). Name such routes in cachectl.toml
-(`[caches.NAME.via]`) and the warning goes away. Check the files of one configuration
-together (`cachectl check base.nix hosts/*.nix`) so keys in one file pair with caches in
-another. Stores opened with `?trusted=1` are exempt: Nix accepts their paths unsigned.
+signed by a key with another name. Name such routes in cachectl.toml and the warning goes
+away. Check the files of one configuration together (`cachectl check base.nix
+hosts/*.nix`) so keys in one file pair with caches in another. Stores opened with
+`?trusted=1` are exempt: Nix accepts their paths unsigned.
+
+With `--online` the signatures decide: when a trusted key is seen signing the cache's
+narinfo, this finding is shown as `info`, superseded, with the signer's name, and the
+cache's line says `pairing: static pairing guessed no key, but the cache signs with …`.
 
 How to fix: add the cache's public key to `trusted-public-keys` (`cachectl add URL --key
 NAME:KEY` does both), or remove the substituter.",

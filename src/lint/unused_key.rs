@@ -10,19 +10,28 @@ pub const RULE: Rule = Rule {
     summary: "a trusted key pairs with no substituter",
     doc: "\
 No substituter in the files checked together plausibly uses this key (see
-`no-trusted-key` for how keys and caches are paired). cache.nixos.org's key
-(`cache.nixos.org-1`) is never reported: NixOS adds https://cache.nixos.org/ to the
-substituters by default (with `mkAfter`), so that key is always in use.
+`cachectl explain no-trusted-key` for the conventions that pair keys and caches). Never
+reported:
+- cache.nixos.org's key and the legacy `hydra.nixos.org-1`: NixOS adds
+  https://cache.nixos.org/ to the substituters by default (with `mkAfter`);
+- a key with a bare name (`rocky`, `builder-1`, `default`): that is a machine's or a
+  person's signing key, for `nix copy`, remote builders and deploy tools, which no
+  substituter list shows;
+- a key with the same bytes as a key a cache uses (a cache that renamed its key, as
+  `chaotic-nyx.cachix.org-1` and `nyx.chaotic.cx-1`);
+- any key when a substituter list is computed (`map`, `mkMerge`, `lib.optional`,
+  `++ config.…`): the computed part may use it (`not-checked` says which list).
 
 Why it matters: usually a cache was removed and its key left behind. A trusted key is a
 standing permission: anything signed with it is accepted from any substituter, so stale
 keys should go.
 
 When to ignore: the key signs paths served by a mirror under another name, by a cache
-listed in a file that was not checked in the same run, or paths copied with `nix copy`
-from a machine that signs with it. Check all files of a configuration together
-(`cachectl check base.nix hosts/*.nix`) and name mirrors in cachectl.toml to avoid the
-first two cases.
+listed in a file that was not checked in the same run, or a cache that users enable from a
+flake's `nixConfig`. Check all files of a configuration together (`cachectl check base.nix
+hosts/*.nix`) and name mirrors in cachectl.toml to avoid the first two cases. With
+`--online`, a key seen signing a configured cache's narinfo makes this finding `info`,
+superseded, with the cache it signs.
 
 How to fix: remove the key (`cachectl remove CACHE` removes a cache and its key together).",
 };

@@ -99,13 +99,8 @@ pub fn registrable(host: &str) -> Option<&str> {
     }
     let labels: Vec<&str> = host.split('.').collect();
     let n = labels.len();
-    let keep = if under(host, "ts.net") {
-        3
-    } else if labels[n - 1].len() == 2 && GENERIC_SECOND_LEVEL.contains(&labels[n - 2]) {
-        3
-    } else {
-        2
-    };
+    let country_suffix = labels[n - 1].len() == 2 && GENERIC_SECOND_LEVEL.contains(&labels[n - 2]);
+    let keep = if under(host, "ts.net") || country_suffix { 3 } else { 2 };
     if n < keep {
         return None;
     }
