@@ -117,21 +117,22 @@ fn observed_signers_supersede_static_pairing_warnings() {
     let (cache, key) = resigned_cache("resigned-signer", "signer.example.org-1");
     let server = Server::start(Mode::Dir(cache));
     let dir = tempfile::tempdir().expect("tempdir");
-    let module = format!(
-        "{{\n  nix.settings.substituters = [ \"{}\" ];\n  nix.settings.trusted-public-keys = [ \"{key}\" ];\n}}\n",
-        server.url()
-    );
+    // The key in another module than the cache (in one block, an unpaired cache and an
+    // unused key would only be `info`: they may belong together).
+    let module = format!("{{\n  nix.settings.substituters = [ \"{}\" ];\n}}\n", server.url());
     std::fs::write(dir.path().join("m.nix"), module).expect("write");
+    let keys = format!("{{\n  nix.settings.trusted-public-keys = [ \"{key}\" ];\n}}\n");
+    std::fs::write(dir.path().join("keys.nix"), keys).expect("write");
 
     // Offline, the static pairing warns about both.
-    let out = run(dir.path(), &["check", "m.nix", "--deny-warnings"]);
+    let out = run(dir.path(), &["check", "m.nix", "keys.nix", "--deny-warnings"]);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("warning[no-trusted-key]"), "{stdout}");
     assert!(stdout.contains("warning[unused-key]: key `signer.example.org-1`"), "{stdout}");
 
     // Online, the narinfo's signer settles it: both findings are superseded.
-    let args = ["check", "m.nix", "--deny-warnings", "--online", "--timeout", "5", "--probe", &nc.hello];
+    let args = ["check", "m.nix", "keys.nix", "--deny-warnings", "--online", "--timeout", "5", "--probe", &nc.hello];
     let out = run(dir.path(), &args);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
@@ -151,7 +152,8 @@ fn observed_signers_supersede_static_pairing_warnings() {
         "{stdout}"
     );
 
-    let out = run(dir.path(), &["--json", "check", "m.nix", "--online", "--timeout", "5", "--probe", &nc.hello]);
+    let json = ["--json", "check", "m.nix", "keys.nix", "--online", "--timeout", "5", "--probe", &nc.hello];
+    let out = run(dir.path(), &json);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
     let c = &v["caches"][0];
     assert_eq!((c["pairing"].as_str(), c["static_key"].is_null()), (Some("corrected"), true), "{v}");

@@ -122,7 +122,7 @@ pub fn check(
 /// fact: a `no-trusted-key` cache that a trusted key was seen signing, an `unused-key` key
 /// that was seen signing a cache. Findings the observation confirms, or cannot judge, stay.
 pub fn supersede(diagnostics: &mut [Diagnostic], checked: &[Checked]) {
-    for d in diagnostics.iter_mut().filter(|d| d.severity == Severity::Warning) {
+    for d in diagnostics.iter_mut().filter(|d| d.severity != Severity::Error) {
         let Some(subject) = quoted(&d.message) else { continue };
         let note = match d.code {
             "no-trusted-key" => checked

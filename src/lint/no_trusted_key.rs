@@ -1,8 +1,10 @@
 //! `no-trusted-key`: a substituter that no trusted key of the run plausibly signs.
 
-use super::context::{Context, ListRef, show, store_url};
-use super::{Diagnostic, Rule, Severity};
+use super::context::{Context, Item, ListRef, show, store_url};
+use super::{Diagnostic, Rule, Severity, unused_key};
 use crate::nix::model::{ElemValue, ListValue, SiteKind};
+use crate::pairing;
+use crate::store_url::StoreUrl;
 
 pub const RULE: Rule = Rule {
     code: "no-trusted-key",
@@ -44,7 +46,10 @@ This is a warning, not an error: a mirror or a LAN route of a cache is legitimat
 signed by a key with another name. Name such routes in cachectl.toml and the warning goes
 away. Check the files of one configuration together (`cachectl check base.nix
 hosts/*.nix`) so keys in one file pair with caches in another. Stores opened with
-`?trusted=1` are exempt: Nix accepts their paths unsigned.
+`?trusted=1` are exempt: Nix accepts their paths unsigned; so are local stores.
+When a key of the same block pairs with no substituter either, the finding is `info`:
+the two probably belong together under names no convention links (`http://10.0.0.8:5000`
+and `vladof.example.com-1`); `check --online` tells.
 
 With `--online` the signatures decide: when a trusted key is seen signing the cache's
 narinfo, this finding is shown as `info`, superseded, with the signer's name, and the
@@ -54,23 +59,54 @@ How to fix: add the cache's public key to `trusted-public-keys` (`cachectl add U
 NAME:KEY` does both), or remove the substituter.",
 };
 
+/// The same finding, as `info`, when a key of the same block pairs with no substituter
+/// either: the two probably belong together under names no convention links.
+const ORPHAN: Rule = Rule { severity: Severity::Info, ..RULE };
+
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     if !all_read(cx, ListSide::Keys) {
         return;
     }
     for item in cx.store_urls() {
-        let Some(url) = store_url(item) else { continue };
-        let trusted =
-            url.params.as_deref().is_some_and(|p| p.split('&').any(|kv| kv == "trusted=1" || kv == "trusted=true"));
-        if trusted || !needs_signatures(&url.scheme) || cx.key_for(&url.raw).is_some() {
+        if !unpaired(cx, item) {
             continue;
         }
-        let msg = format!(
-            "no trusted key pairs with `{}`: Nix rejects its unsigned paths; add its public key to trusted-public-keys (a mirror signed by another key is fine)",
-            show(url.base())
-        );
-        out.push(cx.at_item(item, &RULE, msg));
+        let Some(url) = store_url(item) else { continue };
+        let shown = show(url.base());
+        let by_address = url.host.trim_matches(|c| c == '[' || c == ']').parse::<std::net::IpAddr>().is_ok();
+        match unused_key::candidates_in_block(cx, item, by_address).first().filter(|_| !pairing::self_named(&url.raw)) {
+            Some(key) => {
+                let msg = format!(
+                    "no trusted key pairs with `{shown}` by name; `{key}`, in the same block, pairs with no substituter either and may sign it (`cachectl check --online` tells)"
+                );
+                out.push(cx.at_item(item, &ORPHAN, msg));
+            }
+            None => {
+                let msg = format!(
+                    "no trusted key pairs with `{shown}`: Nix rejects its unsigned paths; add its public key to trusted-public-keys (a mirror signed by another key is fine)"
+                );
+                out.push(cx.at_item(item, &RULE, msg));
+            }
+        }
     }
+}
+
+/// A store URL that needs signatures and that no trusted key pairs with.
+pub(super) fn unpaired(cx: &Context<'_>, item: &Item<'_>) -> bool {
+    let Some(url) = store_url(item) else { return false };
+    let trusted =
+        url.params.as_deref().is_some_and(|p| p.split('&').any(|kv| kv == "trusted=1" || kv == "trusted=true"));
+    !trusted && needs_signatures(&url) && cx.key_for(&url.raw).is_none()
+}
+
+/// Store URLs of `key`'s block (same file, same settings block) that no key pairs with and
+/// that could be signed by a key of another name (not `x.cachix.org`).
+pub(super) fn unpaired_in_block<'a>(cx: &'a Context<'_>, key: &Item<'_>) -> Vec<&'a str> {
+    cx.store_urls()
+        .filter(|u| u.at.file == key.at.file && std::ptr::eq(u.at.site, key.at.site) && unpaired(cx, u))
+        .filter_map(Item::public_value)
+        .filter(|u| !pairing::self_named(u))
+        .collect()
 }
 
 /// Which lists [`all_read`] looks at.
@@ -107,8 +143,8 @@ fn interpolated_line(cx: &Context<'_>, l: &ListRef<'_>) -> bool {
 }
 
 /// Local stores (`daemon`, `local`, `unix://`, `auto`) hold paths this machine already trusts.
-fn needs_signatures(scheme: &str) -> bool {
-    !matches!(scheme, "daemon" | "local" | "unix" | "auto")
+fn needs_signatures(url: &StoreUrl) -> bool {
+    !matches!(url.scheme.as_str(), "daemon" | "local" | "unix" | "auto")
 }
 
 #[cfg(test)]
@@ -161,6 +197,33 @@ mod tests {
         }
         let text = "{ nix.settings.substituters = [ \"https://a.example.org\" ]; nix.extraOptions = ''\n  trusted-public-keys = b.example.com:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=\n''; }";
         assert_eq!(lint1(text, "no-trusted-key").len(), 1);
+    }
+
+    #[test]
+    fn an_orphan_pair_in_one_block_is_only_info_on_both_sides() {
+        let vladof = format!("vladof.example.com-1:{}", MAG_KEY.split_once(':').map_or("", |(_, b)| b));
+        let text = module(&["http://10.42.0.8:5000"], &[&vladof], "    connect-timeout = 5;\n    fallback = true;\n");
+        let lines = all(&[("m.nix", &text)]);
+        expect_test::expect![[r#"
+            [
+                "m.nix:4:22: info[no-trusted-key]: no trusted key pairs with `http://10.42.0.8:5000` by name; `vladof.example.com-1`, in the same block, pairs with no substituter either and may sign it (`cachectl check --online` tells)",
+                "m.nix:5:29: info[unused-key]: key `vladof.example.com-1` pairs with no substituter by name; `http://10.42.0.8:5000`, in the same block, pairs with no key either and may be signed by it (`cachectl check --online` tells)",
+            ]
+        "#]]
+        .assert_debug_eq(&lines);
+        // A URL by address may be signed by a key of its block that pairs with another URL.
+        let text = module(
+            &["http://10.42.0.8:5000", "http://vladof.example.com"],
+            &[&vladof],
+            "    connect-timeout = 5;\n    fallback = true;\n",
+        );
+        let lines = lint1(&text, "no-trusted-key");
+        assert!(lines.len() == 1 && lines[0].contains("info[no-trusted-key]"), "{lines:?}");
+        // In two different files they stay warnings.
+        let subs = module(&["http://10.42.0.8:5000"], &[], "    connect-timeout = 5;\n    fallback = true;\n");
+        let keys = module(&[], &[&vladof], "");
+        let lines = all(&[("a.nix", &subs), ("b.nix", &keys)]);
+        assert_eq!(lines.iter().filter(|l| l.contains(": warning[")).count(), 2, "{lines:?}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `unused-key`: a trusted key that no substituter of the run plausibly uses.
 
-use super::context::{Context, NIXOS_KEY_NAME};
-use super::no_trusted_key::{ListSide, all_read};
+use super::context::Item;
+use super::context::{Context, NIXOS_KEY_NAME, show};
+use super::no_trusted_key::{ListSide, all_read, unpaired_in_block};
 use super::{Diagnostic, Rule, Severity, key_mismatch};
 
 pub const RULE: Rule = Rule {
@@ -14,9 +15,6 @@ No substituter in the files checked together plausibly uses this key (see
 reported:
 - cache.nixos.org's key and the legacy `hydra.nixos.org-1`: NixOS adds
   https://cache.nixos.org/ to the substituters by default (with `mkAfter`);
-- a key with a bare name (`rocky`, `builder-1`, `default`): that is a machine's or a
-  person's signing key, for `nix copy`, remote builders and deploy tools, which no
-  substituter list shows;
 - a key with the same bytes as a key a cache uses (a cache that renamed its key, as
   `chaotic-nyx.cachix.org-1` and `nyx.chaotic.cx-1`);
 - any key when a substituter list is computed (`map`, `mkMerge`, `lib.optional`,
@@ -31,7 +29,9 @@ listed in a file that was not checked in the same run, or a cache that users ena
 flake's `nixConfig`. Check all files of a configuration together (`cachectl check base.nix
 hosts/*.nix`) and name mirrors in cachectl.toml to avoid the first two cases. With
 `--online`, a key seen signing a configured cache's narinfo makes this finding `info`,
-superseded, with the cache it signs.
+superseded, with the cache it signs. A key with a bare name (`rocky`, `builder-1`,
+`default`) is reported as `info` only: it is usually a machine's signing key, for `nix
+copy`, remote builders and deploy tools, which no substituter list shows.
 
 How to fix: remove the key (`cachectl remove CACHE` removes a cache and its key together).",
 };
@@ -42,27 +42,71 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
     let mut seen: Vec<&str> = Vec::new();
     for item in cx.keys() {
-        let (Some(v), Some(name)) = (item.public_value(), item.key_name()) else { continue };
-        if seen.contains(&name) {
+        let Some(name) = item.key_name() else { continue };
+        if seen.contains(&name) || !unused(cx, item) {
             continue;
         }
         seen.push(name);
-        let well_formed = matches!(item.key, Some(Ok(_))) || key_mismatch::published_differs(cx, v).is_some();
-        if name == NIXOS_KEY_NAME
-            || !well_formed
-            || cx.key_is_used(name)
-            || signs_default_cache(cx, name)
-            || !names_a_cache(name)
-            || twin_is_used(cx, item)
-        {
-            continue;
-        }
-        let msg = format!(
-            "key `{name}` pairs with no substituter in the files checked: remove it if its cache is gone (fine if it signs a mirror or a cache set elsewhere)"
-        );
-        out.push(cx.at_item(item, &RULE, msg));
+        let orphan = unpaired_in_block(cx, item).first().copied().filter(|_| !crate::pairing::self_named(name));
+        let (rule, msg) = if let Some(url) = orphan {
+            (
+                &ORPHAN,
+                format!(
+                    "key `{name}` pairs with no substituter by name; `{}`, in the same block, pairs with no key either and may be signed by it (`cachectl check --online` tells)",
+                    show(url)
+                ),
+            )
+        } else if names_a_cache(name) {
+            (
+                &RULE,
+                format!(
+                    "key `{name}` pairs with no substituter in the files checked: remove it if its cache is gone (fine if it signs a mirror or a cache set elsewhere)"
+                ),
+            )
+        } else {
+            (
+                &MACHINE,
+                format!(
+                    "key `{name}` pairs with no substituter in the files checked: fine if it is a machine's signing key (nix copy, remote builds, deploys); remove it if its machine or cache is gone"
+                ),
+            )
+        };
+        out.push(cx.at_item(item, rule, msg));
     }
 }
+
+/// A well-formed key that no store URL of the run pairs with, and that is not in use for
+/// another reason (cache.nixos.org's keys, a renamed twin of a used key).
+pub(super) fn unused(cx: &Context<'_>, item: &Item<'_>) -> bool {
+    let (Some(v), Some(name)) = (item.public_value(), item.key_name()) else { return false };
+    let well_formed = matches!(item.key, Some(Ok(_))) || key_mismatch::published_differs(cx, v).is_some();
+    well_formed
+        && name != NIXOS_KEY_NAME
+        && !cx.key_is_used(name)
+        && !signs_default_cache(cx, name)
+        && !twin_is_used(cx, item)
+}
+
+/// Names of the keys of `url`'s block (same file, same settings block) that could sign a
+/// cache of another name (not `x.cachix.org-1`, not cache.nixos.org's): the unused ones, or
+/// with `any`, also those that pair with another cache (for a URL by address, which no
+/// name can match: `http://192.168.1.5:8501` next to `mithlond.lan-1`).
+pub(super) fn candidates_in_block<'a>(cx: &'a Context<'_>, url: &Item<'_>, any: bool) -> Vec<&'a str> {
+    let plausible = |k: &Item<'_>| {
+        let Some(name) = k.key_name() else { return false };
+        let ok = matches!(k.key, Some(Ok(_)));
+        if any { ok && name != NIXOS_KEY_NAME && !signs_default_cache(cx, name) } else { unused(cx, k) }
+    };
+    cx.keys()
+        .filter(|k| k.at.file == url.at.file && std::ptr::eq(k.at.site, url.at.site) && plausible(k))
+        .filter_map(Item::key_name)
+        .filter(|k| !crate::pairing::self_named(k))
+        .collect()
+}
+
+/// The same finding, as `info`, when a substituter of the same block pairs with no key
+/// either (see `no-trusted-key`).
+const ORPHAN: Rule = Rule { severity: Severity::Info, ..RULE };
 
 /// NixOS adds https://cache.nixos.org/ to every configuration, so a key that pairs with it
 /// (`hydra.nixos.org-1`, the legacy key that old paths carry) is in use even when no file
@@ -73,10 +117,13 @@ fn signs_default_cache(cx: &Context<'_>, name: &str) -> bool {
 
 const DEFAULT_CACHE: &str = "https://cache.nixos.org";
 
+/// The same finding, as `info`, for a key that is likely a machine's (see [`names_a_cache`]).
+const MACHINE: Rule = Rule { severity: Severity::Info, ..RULE };
+
 /// Only a key named after a host (`x.cachix.org-1`, `cache.example.org`) is a cache's key.
-/// A bare name (`tomas`, `rocky`, `default`, `builder-1`) is a machine's or a person's
-/// signing key: it signs what `nix copy`, remote builders and deploy tools send, which no
-/// substituter list shows, so it is never called unused.
+/// A bare name (`tomas`, `rocky`, `default`, `builder-1`) is usually a machine's or a
+/// person's signing key: it signs what `nix copy`, remote builders and deploy tools send,
+/// which no substituter list shows, so its finding is only `info`.
 fn names_a_cache(name: &str) -> bool {
     crate::pairing::strip_serial(name).contains('.')
 }
@@ -84,7 +131,7 @@ fn names_a_cache(name: &str) -> bool {
 /// The same public key under another name that a cache uses: a cache renamed its key
 /// (`chaotic-nyx.cachix.org-1` and `nyx.chaotic.cx-1`), and paths signed under the old
 /// name are still served.
-fn twin_is_used(cx: &Context<'_>, item: &super::context::Item<'_>) -> bool {
+fn twin_is_used(cx: &Context<'_>, item: &Item<'_>) -> bool {
     let Some(Ok(key)) = &item.key else { return false };
     cx.keys()
         .filter_map(|i| i.key.as_ref()?.as_ref().ok())
@@ -152,12 +199,16 @@ mod tests {
     }
 
     #[test]
-    fn machine_keys_with_bare_names_are_never_unused() {
+    fn machine_keys_with_bare_names_are_only_info() {
         let (rocky, builder, cache) = (&named("rocky"), &named("builder-1"), &named("cache.example.org-1"));
         let text = module(&["https://nix-community.cachix.org"], &[NC_KEY, rocky, builder, cache], "");
         let lines = lint1(&text, "unused-key");
-        assert_eq!(lines.len(), 1, "{lines:?}");
-        assert!(lines[0].contains("`cache.example.org-1`"), "{lines:?}");
+        let levels: Vec<(&str, bool)> = lines
+            .iter()
+            .map(|l| (if l.contains(": warning[") { "warning" } else { "info" }, l.contains("machine")))
+            .collect();
+        assert_eq!(levels, [("info", true), ("info", true), ("warning", false)], "{lines:?}");
+        assert!(lines[2].contains("`cache.example.org-1`"), "{lines:?}");
     }
 
     #[test]

@@ -104,7 +104,7 @@ impl KeyName {
     }
 
     /// The base read as a host name (`niks3.numtide.com`), if it looks like one.
-    fn host(&self) -> Option<&str> {
+    pub fn host(&self) -> Option<&str> {
         Some(self.base.as_str()).filter(|b| domain::is_dns_name(b))
     }
 }
@@ -237,15 +237,27 @@ pub fn legacy(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
 
 /// Mirrors and pull-through proxies of cache.nixos.org that serve its narinfos as they are,
 /// so its keys sign them: the `…/nix-channels/store` layout of the TUNA, USTC, SJTU, NJU,
-/// BFSU and ISCAS mirrors, and numtide's pull-through cache.
+/// BFSU and ISCAS mirrors, numtide's pull-through cache and aseipp's Fastly mirror.
 pub fn is_nixos_mirror(t: &Target<'_>) -> bool {
-    const PROXIES: &[&str] = &["hetzner-cache.numtide.com"];
+    const PROXIES: &[&str] =
+        &["hetzner-cache.numtide.com", "aseipp-nix-cache.freetls.fastly.net", "aseipp-nix-cache.global.ssl.fastly.net"];
     t.is_http() && (t.segments.ends_with(&["nix-channels", "store"]) || PROXIES.contains(&t.host.as_str()))
 }
 
 /// A mirror of cache.nixos.org pairs with the keys of cache.nixos.org.
 pub fn nixos_mirror(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
     (is_nixos_mirror(t) && k.base == "cache.nixos.org").then_some(Convention::NixosMirror)
+}
+
+/// True when a URL or a key name says by itself which cache it is: a host (or a key named
+/// after a host) under shared hosting such as `x.cachix.org`, whose key can only be
+/// `x.cachix.org-N`. Such a URL and such a key never belong to a differently named partner.
+pub fn self_named(url_or_key: &str) -> bool {
+    let host = match Target::parse(url_or_key) {
+        Some(t) => t.host,
+        None => KeyName::new(url_or_key).host().unwrap_or_default().to_owned(),
+    };
+    !host.is_empty() && domain::is_shared(&host)
 }
 
 /// Public caches whose published key is named after another host or organisation, as their
@@ -259,6 +271,8 @@ pub const PUBLISHED: &[(&str, &str)] = &[
     ("cache.flox.dev", "flox-cache-public"),
     // Flying Circus: their hydra's cache in their object store.
     ("s3.whq.fcio.net", "flyingcircus.io"),
+    // Chaotic-Nyx moved from Cachix to its own host and kept its key (same bytes, both names).
+    ("nyx.chaotic.cx", "chaotic-nyx.cachix.org"),
 ];
 
 /// A public cache and its published key ([`PUBLISHED`]).

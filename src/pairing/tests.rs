@@ -87,6 +87,7 @@ fn mirrors_of_cache_nixos_org_carry_its_key() {
         "https://mirrors.tuna.tsinghua.edu.cn/nix-channels/store",
         "https://mirror.sjtu.edu.cn/nix-channels/store/",
         "https://hetzner-cache.numtide.com",
+        "https://aseipp-nix-cache.freetls.fastly.net",
     ] {
         assert_eq!(c(url, "cache.nixos.org-1"), Some(Convention::NixosMirror), "{url}");
     }
@@ -133,6 +134,16 @@ fn public_caches_with_keys_of_another_name() {
     assert_eq!(c("https://cache.iog.io", "hydra.iohk.io"), Some(Convention::Published));
     assert_eq!(c("https://cache.flox.dev", "flox-cache-public-1"), Some(Convention::Published));
     assert_eq!(c("https://s3.whq.fcio.net/hydra?priority=100", "flyingcircus.io-1"), Some(Convention::Published));
+    assert_eq!(c("https://nyx.chaotic.cx/", "chaotic-nyx.cachix.org-1"), Some(Convention::Published));
     assert!(!check(published, "https://cache.iog.io", "cache.flakehub.com-3"));
     assert!(!check(published, "https://cache.flakehub.com", "flox-cache-public-1"));
+}
+
+#[test]
+fn cachix_urls_and_keys_name_themselves() {
+    assert!(self_named("https://hyprland.cachix.org"));
+    assert!(self_named("nix-community.cachix.org-1"));
+    assert!(!self_named("http://10.42.0.8:5000"));
+    assert!(!self_named("vladof.example.com-1"));
+    assert!(!self_named("rocky"));
 }
