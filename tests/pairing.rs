@@ -89,8 +89,8 @@ fn near_misses_still_warn() {
     let lines: Vec<String> =
         nix_files(dir.path()).iter().flat_map(|f| pairing_lines(&check(dir.path(), &[f]))).collect();
     expect![[r#"
-        lan-address.nix:4:22: info[no-trusted-key]: no trusted key pairs with `http://192.168.7.20:5000` by name; `lilas.cache`, in the same block, pairs with no substituter either and may sign it (`cachectl check --online` tells)
-        lan-address.nix:5:29: info[unused-key]: key `lilas.cache` pairs with no substituter by name; `http://192.168.7.20:5000`, in the same block, pairs with no key either and may be signed by it (`cachectl check --online` tells)
+        lan-address.nix:4:22: info[no-trusted-key]: no trusted key pairs with `http://192.168.7.20:5000` by name; `lilas.cache`, in the same block, pairs with no substituter either and may sign it (`cachectl check --online` tells; a cachectl.toml route pairs them)
+        lan-address.nix:5:29: info[unused-key]: key `lilas.cache` pairs with no substituter by name; `http://192.168.7.20:5000`, in the same block, pairs with no key either and may be signed by it (`cachectl check --online` tells; a cachectl.toml route pairs them)
         leftover.nix:8:29: warning[unused-key]: key `tilleul.cachix.org-1` pairs with no substituter in the files checked: remove it if its cache is gone (fine if it signs a mirror or a cache set elsewhere)
         near-misses.keys.nix:4:5: info[unused-key]: key `main` pairs with no substituter in the files checked: fine if it is a machine's signing key (nix copy, remote builds, deploys); remove it if its machine or cache is gone
         near-misses.keys.nix:5:5: warning[unused-key]: key `cache.potager.co.uk-1` pairs with no substituter in the files checked: remove it if its cache is gone (fine if it signs a mirror or a cache set elsewhere)

@@ -77,7 +77,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         match unused_key::candidates_in_block(cx, item, by_address).first().filter(|_| !pairing::self_named(&url.raw)) {
             Some(key) => {
                 let msg = format!(
-                    "no trusted key pairs with `{shown}` by name; `{key}`, in the same block, pairs with no substituter either and may sign it (`cachectl check --online` tells)"
+                    "no trusted key pairs with `{shown}` by name; `{key}`, in the same block, pairs with no substituter either and may sign it (`cachectl check --online` tells; a cachectl.toml route pairs them)"
                 );
                 out.push(cx.at_item(item, &ORPHAN, msg));
             }
@@ -206,8 +206,8 @@ mod tests {
         let lines = all(&[("m.nix", &text)]);
         expect_test::expect![[r#"
             [
-                "m.nix:4:22: info[no-trusted-key]: no trusted key pairs with `http://10.42.0.8:5000` by name; `vladof.example.com-1`, in the same block, pairs with no substituter either and may sign it (`cachectl check --online` tells)",
-                "m.nix:5:29: info[unused-key]: key `vladof.example.com-1` pairs with no substituter by name; `http://10.42.0.8:5000`, in the same block, pairs with no key either and may be signed by it (`cachectl check --online` tells)",
+                "m.nix:4:22: info[no-trusted-key]: no trusted key pairs with `http://10.42.0.8:5000` by name; `vladof.example.com-1`, in the same block, pairs with no substituter either and may sign it (`cachectl check --online` tells; a cachectl.toml route pairs them)",
+                "m.nix:5:29: info[unused-key]: key `vladof.example.com-1` pairs with no substituter by name; `http://10.42.0.8:5000`, in the same block, pairs with no key either and may be signed by it (`cachectl check --online` tells; a cachectl.toml route pairs them)",
             ]
         "#]]
         .assert_debug_eq(&lines);

@@ -52,7 +52,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             (
                 &ORPHAN,
                 format!(
-                    "key `{name}` pairs with no substituter by name; `{}`, in the same block, pairs with no key either and may be signed by it (`cachectl check --online` tells)",
+                    "key `{name}` pairs with no substituter by name; `{}`, in the same block, pairs with no key either and may be signed by it (`cachectl check --online` tells; a cachectl.toml route pairs them)",
                     show(url)
                 ),
             )
