@@ -232,7 +232,9 @@ impl Registry {
     /// How a key named `key_name` pairs with the cache at `url`: through the registry (a
     /// route of a known cache and that cache's key), or by a naming convention.
     pub fn pairing(&self, url: &str, key_name: &str) -> Option<Convention> {
-        if self.by_url(url).is_some_and(|c| c.key_name() == Some(key_name)) {
+        // The key-name test first: it is cheap, and most pairs fail it.
+        let known = self.caches.iter().any(|c| c.key_name() == Some(key_name));
+        if known && self.by_url(url).is_some_and(|c| c.key_name() == Some(key_name)) {
             return Some(Convention::Registry);
         }
         pairing::convention(url, key_name)

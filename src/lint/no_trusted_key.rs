@@ -1,5 +1,7 @@
 //! `no-trusted-key`: a substituter that no trusted key of the run plausibly signs.
 
+use std::collections::HashSet;
+
 use super::context::{Context, Item, ListRef, show, store_url};
 use super::{Diagnostic, Rule, Severity, unused_key};
 use crate::nix::model::{ElemValue, ListValue, SiteKind};
@@ -67,6 +69,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     if !all_read(cx, ListSide::Keys) {
         return;
     }
+    let unused = unused_key::unused_set(cx);
     for item in cx.store_urls() {
         if !unpaired(cx, item) {
             continue;
@@ -74,7 +77,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Some(url) = store_url(item) else { continue };
         let shown = show(url.base());
         let by_address = url.host.trim_matches(|c| c == '[' || c == ']').parse::<std::net::IpAddr>().is_ok();
-        match unused_key::candidates_in_block(cx, item, by_address).first().filter(|_| !pairing::self_named(&url.raw)) {
+        match unused_key::candidate_in_block(cx, item, by_address, &unused).filter(|_| !pairing::self_named(&url.raw)) {
             Some(key) => {
                 let msg = format!(
                     "no trusted key pairs with `{shown}` by name; `{key}`, in the same block, pairs with no substituter either and may sign it (`cachectl check --online` tells; a cachectl.toml route pairs them)"
@@ -99,14 +102,18 @@ pub(super) fn unpaired(cx: &Context<'_>, item: &Item<'_>) -> bool {
     !trusted && needs_signatures(&url) && cx.key_for(&url.raw).is_none()
 }
 
-/// Store URLs of `key`'s block (same file, same settings block) that no key pairs with and
-/// that could be signed by a key of another name (not `x.cachix.org`).
-pub(super) fn unpaired_in_block<'a>(cx: &'a Context<'_>, key: &Item<'_>) -> Vec<&'a str> {
+/// The store URLs (as written) that no key pairs with, computed once per run.
+pub(super) fn unpaired_set<'a>(cx: &Context<'a>) -> HashSet<&'a str> {
+    cx.store_urls().filter(|u| unpaired(cx, u)).filter_map(Item::public_value).collect()
+}
+
+/// The first store URL of `key`'s block (same file, same settings block) that no key pairs
+/// with and that could be signed by a key of another name (not `x.cachix.org`).
+pub(super) fn unpaired_in_block<'a>(cx: &'a Context<'_>, key: &Item<'_>, unpaired: &HashSet<&str>) -> Option<&'a str> {
     cx.store_urls()
-        .filter(|u| u.at.file == key.at.file && std::ptr::eq(u.at.site, key.at.site) && unpaired(cx, u))
+        .filter(|u| u.at.file == key.at.file && std::ptr::eq(u.at.site, key.at.site))
         .filter_map(Item::public_value)
-        .filter(|u| !pairing::self_named(u))
-        .collect()
+        .find(|u| unpaired.contains(u) && !pairing::self_named(u))
 }
 
 /// Which lists [`all_read`] looks at.

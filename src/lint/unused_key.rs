@@ -2,7 +2,9 @@
 
 use super::context::Item;
 use super::context::{Context, NIXOS_KEY_NAME, show};
-use super::no_trusted_key::{ListSide, all_read, unpaired_in_block};
+use std::collections::HashSet;
+
+use super::no_trusted_key::{ListSide, all_read, unpaired_in_block, unpaired_set};
 use super::{Diagnostic, Rule, Severity, key_mismatch};
 
 pub const RULE: Rule = Rule {
@@ -40,14 +42,16 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     if !all_read(cx, ListSide::StoreUrls) {
         return;
     }
+    let unused = unused_set(cx);
+    let unpaired = unpaired_set(cx);
     let mut seen: Vec<&str> = Vec::new();
     for item in cx.keys() {
         let Some(name) = item.key_name() else { continue };
-        if seen.contains(&name) || !unused(cx, item) {
+        if seen.contains(&name) || !unused.contains(name) {
             continue;
         }
         seen.push(name);
-        let orphan = unpaired_in_block(cx, item).first().copied().filter(|_| !crate::pairing::self_named(name));
+        let orphan = unpaired_in_block(cx, item, &unpaired).filter(|_| !crate::pairing::self_named(name));
         let (rule, msg) = if let Some(url) = orphan {
             (
                 &ORPHAN,
@@ -75,33 +79,56 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// A well-formed key that no store URL of the run pairs with, and that is not in use for
-/// another reason (cache.nixos.org's keys, a renamed twin of a used key).
-pub(super) fn unused(cx: &Context<'_>, item: &Item<'_>) -> bool {
-    let (Some(v), Some(name)) = (item.public_value(), item.key_name()) else { return false };
-    let well_formed = matches!(item.key, Some(Ok(_))) || key_mismatch::published_differs(cx, v).is_some();
-    well_formed
-        && name != NIXOS_KEY_NAME
-        && !cx.key_is_used(name)
-        && !signs_default_cache(cx, name)
-        && !twin_is_used(cx, item)
+/// Names of the well-formed keys that no store URL of the run pairs with, and that are not
+/// in use for another reason (cache.nixos.org's keys, a renamed twin of a used key).
+/// Computed once per run: the rules ask about every key of every block.
+pub(super) fn unused_set<'a>(cx: &Context<'a>) -> HashSet<&'a str> {
+    // Key bytes → whether some name carrying them is used, for renamed twins.
+    let mut used_bytes: HashSet<[u8; 32]> = HashSet::new();
+    for k in cx.keys().filter_map(|i| i.key.as_ref()?.as_ref().ok()) {
+        if cx.key_is_used(&k.name) {
+            used_bytes.insert(k.key.to_bytes());
+        }
+    }
+    let mut out = HashSet::new();
+    for item in cx.keys() {
+        let (Some(v), Some(name)) = (item.public_value(), item.key_name()) else { continue };
+        if out.contains(name) {
+            continue;
+        }
+        let twin_used = matches!(&item.key, Some(Ok(k)) if used_bytes.contains(&k.key.to_bytes()));
+        let well_formed = matches!(item.key, Some(Ok(_))) || key_mismatch::published_differs(cx, v).is_some();
+        if well_formed
+            && name != NIXOS_KEY_NAME
+            && !cx.key_is_used(name)
+            && !twin_used
+            && !signs_default_cache(cx, name)
+        {
+            out.insert(name);
+        }
+    }
+    out
 }
 
-/// Names of the keys of `url`'s block (same file, same settings block) that could sign a
-/// cache of another name (not `x.cachix.org-1`, not cache.nixos.org's): the unused ones, or
+/// The first key of `url`'s block (same file, same settings block) that could sign a
+/// cache of another name (not `x.cachix.org-1`, not cache.nixos.org's): an unused one, or
 /// with `any`, also those that pair with another cache (for a URL by address, which no
 /// name can match: `http://192.168.1.5:8501` next to `mithlond.lan-1`).
-pub(super) fn candidates_in_block<'a>(cx: &'a Context<'_>, url: &Item<'_>, any: bool) -> Vec<&'a str> {
+pub(super) fn candidate_in_block<'a>(
+    cx: &'a Context<'_>,
+    url: &Item<'_>,
+    any: bool,
+    unused: &HashSet<&str>,
+) -> Option<&'a str> {
     let plausible = |k: &Item<'_>| {
         let Some(name) = k.key_name() else { return false };
         let ok = matches!(k.key, Some(Ok(_)));
-        if any { ok && name != NIXOS_KEY_NAME && !signs_default_cache(cx, name) } else { unused(cx, k) }
+        if any { ok && name != NIXOS_KEY_NAME && !signs_default_cache(cx, name) } else { unused.contains(name) }
     };
     cx.keys()
         .filter(|k| k.at.file == url.at.file && std::ptr::eq(k.at.site, url.at.site) && plausible(k))
         .filter_map(Item::key_name)
-        .filter(|k| !crate::pairing::self_named(k))
-        .collect()
+        .find(|k| !crate::pairing::self_named(k))
 }
 
 /// The same finding, as `info`, when a substituter of the same block pairs with no key
@@ -126,16 +153,6 @@ const MACHINE: Rule = Rule { severity: Severity::Info, ..RULE };
 /// which no substituter list shows, so its finding is only `info`.
 fn names_a_cache(name: &str) -> bool {
     crate::pairing::strip_serial(name).contains('.')
-}
-
-/// The same public key under another name that a cache uses: a cache renamed its key
-/// (`chaotic-nyx.cachix.org-1` and `nyx.chaotic.cx-1`), and paths signed under the old
-/// name are still served.
-fn twin_is_used(cx: &Context<'_>, item: &Item<'_>) -> bool {
-    let Some(Ok(key)) = &item.key else { return false };
-    cx.keys()
-        .filter_map(|i| i.key.as_ref()?.as_ref().ok())
-        .any(|other| other.key == key.key && other.name != key.name && cx.key_is_used(&other.name))
 }
 
 #[cfg(test)]

@@ -77,9 +77,9 @@ impl Convention {
 /// The best convention pairing `url` with the key named `key_name`, if any (the registry
 /// excepted). Case does not matter; store parameters are ignored.
 pub fn convention(url: &str, key_name: &str) -> Option<Convention> {
-    let target = Target::parse(url)?;
-    let key = KeyName::new(key_name);
-    let checks: [fn(&Target<'_>, &KeyName) -> Option<Convention>; 9] =
+    let target = memo::target(url)?;
+    let key = memo::key(key_name);
+    let checks: [fn(&Target, &KeyName) -> Option<Convention>; 9] =
         [cachix, host, attic, first_label, legacy, nixos_mirror, published, sibling, owner];
     checks.iter().find_map(|check| check(&target, &key))
 }
@@ -89,13 +89,17 @@ pub fn convention(url: &str, key_name: &str) -> Option<Convention> {
 pub struct KeyName {
     pub full: String,
     pub base: String,
+    /// The registrable domain of the base read as a host name, if any.
+    pub domain: Option<String>,
 }
 
 impl KeyName {
     pub fn new(name: &str) -> KeyName {
         let full = name.trim().to_ascii_lowercase();
         let base = strip_serial(&full).to_owned();
-        KeyName { full, base }
+        let domain =
+            Some(base.as_str()).filter(|b| domain::is_dns_name(b)).and_then(domain::registrable).map(str::to_owned);
+        KeyName { full, base, domain }
     }
 
     /// The name equals `s`, or `s-N`.
@@ -119,22 +123,26 @@ pub fn strip_serial(name: &str) -> &str {
 
 /// The parts of a substituter URL that conventions look at.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target<'a> {
+pub struct Target {
     pub scheme: String,
     /// Lowercase host, without port or brackets; empty for local stores.
     pub host: String,
     /// Non-empty path segments, as written (`["nix-channels", "store"]`).
-    pub segments: Vec<&'a str>,
+    pub segments: Vec<String>,
     /// For `s3://bucket?endpoint=host`: the endpoint's host.
     pub endpoint: Option<String>,
+    /// The registrable domains of the hosts (see [`domain::registrable`]).
+    pub domains: Vec<String>,
+    /// The host's first label when it may name a machine (not an address, not generic).
+    pub label: Option<String>,
 }
 
-impl<'a> Target<'a> {
-    pub fn parse(url: &'a str) -> Option<Target<'a>> {
+impl Target {
+    pub fn parse(url: &str) -> Option<Target> {
         let parsed = StoreUrl::parse(url).ok()?;
         let rest = url.split('?').next().unwrap_or(url).split_once("://").map_or("", |(_, r)| r);
         let path = rest.find('/').map_or("", |i| &rest[i..]);
-        let segments = path.split('/').filter(|s| !s.is_empty()).collect();
+        let segments = path.split('/').filter(|s| !s.is_empty()).map(str::to_owned).collect();
         let endpoint = parsed.params.as_deref().and_then(|p| {
             let value = p.split('&').find_map(|kv| kv.strip_prefix("endpoint="))?;
             let hostport = value.split_once("://").map_or(value, |(_, r)| r).split('/').next()?;
@@ -142,7 +150,15 @@ impl<'a> Target<'a> {
             Some(host.to_ascii_lowercase()).filter(|h| !h.is_empty())
         });
         let host = parsed.host.trim_matches(|c| c == '[' || c == ']').to_owned();
-        Some(Target { scheme: parsed.scheme, host, segments, endpoint })
+        let domains = std::iter::once(host.as_str())
+            .chain(endpoint.as_deref())
+            .filter_map(domain::registrable)
+            .map(str::to_owned)
+            .collect();
+        let label = Some(host.split('.').next().unwrap_or_default())
+            .filter(|l| !is_ip(&host) && l.len() >= 2 && !GENERIC_LABELS.contains(l))
+            .map(str::to_owned);
+        Some(Target { scheme: parsed.scheme, host, segments, endpoint, domains, label })
     }
 
     /// The hosts a key may be named after: the URL's host and an S3 endpoint's.
@@ -192,19 +208,19 @@ fn is_ip(host: &str) -> bool {
 }
 
 /// `NAME.cachix.org` ↔ `NAME.cachix.org-N`.
-pub fn cachix(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
+pub fn cachix(t: &Target, k: &KeyName) -> Option<Convention> {
     (domain::under(&t.host, "cachix.org") && t.host != "cachix.org" && k.is(&t.host)).then_some(Convention::Cachix)
 }
 
 /// The key is named after the host (or an S3 endpoint's host): `cache.garnix.io`,
 /// `cache.nixos.org-1`, the series `cache.flakehub.com-3` … `-10`, `s3://bucket` ↔ `bucket-1`.
-pub fn host(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
+pub fn host(t: &Target, k: &KeyName) -> Option<Convention> {
     t.hosts().any(|h| k.is(h)).then_some(Convention::Host)
 }
 
 /// attic serves cache `NAME` at `https://host/NAME` (also under a sub-path, and with a
 /// trailing slash), signed by a key named `NAME` (or `NAME-N`).
-pub fn attic(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
+pub fn attic(t: &Target, k: &KeyName) -> Option<Convention> {
     let last = t.segments.last()?;
     (t.is_http() && k.is(&last.to_ascii_lowercase())).then_some(Convention::Attic)
 }
@@ -213,11 +229,8 @@ pub fn attic(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
 /// `HOST.tail1234.ts.net`, where HOST is the host's first label (`http://magnolia:5000`,
 /// `https://magnolia.tail1234.ts.net`). Generic labels (`cache`, `nix`, …) and addresses
 /// never pair this way.
-pub fn first_label(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
-    if is_ip(&t.host) {
-        return None;
-    }
-    let label = t.host.split('.').next().filter(|l| l.len() >= 2 && !GENERIC_LABELS.contains(l))?;
+pub fn first_label(t: &Target, k: &KeyName) -> Option<Convention> {
+    let label = t.label.as_deref()?;
     let named = |base: &str| {
         base == label || base.strip_prefix(label).is_some_and(|rest| rest.starts_with('.') || rest.starts_with('-'))
     };
@@ -225,27 +238,28 @@ pub fn first_label(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
 }
 
 /// Hosts that serve cache.nixos.org under its own key.
-fn is_cache_nixos_org(t: &Target<'_>) -> bool {
+fn is_cache_nixos_org(t: &Target) -> bool {
     t.host == "cache.nixos.org" && t.segments.is_empty()
 }
 
 /// `hydra.nixos.org-1` signed cache.nixos.org's paths before `cache.nixos.org-1`; old
 /// paths still carry it, so it pairs with cache.nixos.org and its mirrors.
-pub fn legacy(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
+pub fn legacy(t: &Target, k: &KeyName) -> Option<Convention> {
     (k.base == "hydra.nixos.org" && (is_cache_nixos_org(t) || is_nixos_mirror(t))).then_some(Convention::Legacy)
 }
 
 /// Mirrors and pull-through proxies of cache.nixos.org that serve its narinfos as they are,
 /// so its keys sign them: the `…/nix-channels/store` layout of the TUNA, USTC, SJTU, NJU,
 /// BFSU and ISCAS mirrors, numtide's pull-through cache and aseipp's Fastly mirror.
-pub fn is_nixos_mirror(t: &Target<'_>) -> bool {
+pub fn is_nixos_mirror(t: &Target) -> bool {
     const PROXIES: &[&str] =
         &["hetzner-cache.numtide.com", "aseipp-nix-cache.freetls.fastly.net", "aseipp-nix-cache.global.ssl.fastly.net"];
-    t.is_http() && (t.segments.ends_with(&["nix-channels", "store"]) || PROXIES.contains(&t.host.as_str()))
+    let channels = matches!(t.segments.as_slice(), [.., a, b] if a == "nix-channels" && b == "store");
+    t.is_http() && (channels || PROXIES.contains(&t.host.as_str()))
 }
 
 /// A mirror of cache.nixos.org pairs with the keys of cache.nixos.org.
-pub fn nixos_mirror(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
+pub fn nixos_mirror(t: &Target, k: &KeyName) -> Option<Convention> {
     (is_nixos_mirror(t) && k.base == "cache.nixos.org").then_some(Convention::NixosMirror)
 }
 
@@ -253,11 +267,10 @@ pub fn nixos_mirror(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
 /// after a host) under shared hosting such as `x.cachix.org`, whose key can only be
 /// `x.cachix.org-N`. Such a URL and such a key never belong to a differently named partner.
 pub fn self_named(url_or_key: &str) -> bool {
-    let host = match Target::parse(url_or_key) {
-        Some(t) => t.host,
-        None => KeyName::new(url_or_key).host().unwrap_or_default().to_owned(),
-    };
-    !host.is_empty() && domain::is_shared(&host)
+    match memo::target(url_or_key) {
+        Some(t) => !t.host.is_empty() && domain::is_shared(&t.host),
+        None => memo::key(url_or_key).host().is_some_and(domain::is_shared),
+    }
 }
 
 /// Public caches whose published key is named after another host or organisation, as their
@@ -276,26 +289,75 @@ pub const PUBLISHED: &[(&str, &str)] = &[
 ];
 
 /// A public cache and its published key ([`PUBLISHED`]).
-pub fn published(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
+pub fn published(t: &Target, k: &KeyName) -> Option<Convention> {
     PUBLISHED.iter().any(|&(host, key)| t.host == host && k.base == key).then_some(Convention::Published)
 }
 
 /// The key is named after another host of the same registrable domain
 /// (`https://cache.numtide.com` ↔ `niks3.numtide.com-1`). Never under shared hosting:
 /// `nobody.cachix.org` does not pair with `hyprland.cachix.org-1`.
-pub fn sibling(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
-    let key_domain = domain::registrable(k.host()?)?;
-    t.hosts().any(|h| domain::registrable(h) == Some(key_domain)).then_some(Convention::Sibling)
+pub fn sibling(t: &Target, k: &KeyName) -> Option<Convention> {
+    let key_domain = k.domain.as_deref()?;
+    t.domains.iter().any(|d| d == key_domain).then_some(Convention::Sibling)
 }
 
 /// The key is named after the owner of the domain: the first label of the registrable
 /// domain (`https://nix.example.dev` ↔ `example-1`).
-pub fn owner(t: &Target<'_>, k: &KeyName) -> Option<Convention> {
-    t.hosts()
-        .filter_map(domain::registrable)
+pub fn owner(t: &Target, k: &KeyName) -> Option<Convention> {
+    t.domains
+        .iter()
         .filter_map(|d| d.split('.').next())
         .any(|o| o.len() >= 3 && !GENERIC_LABELS.contains(&o) && k.base == o)
         .then_some(Convention::Owner)
+}
+
+/// Parsed URLs and key names, kept per thread: `Registry::pairs` is asked about every URL
+/// with every key of a run, and parsing each pair again would make a large configuration
+/// slow. The caches only ever hold what the pure parsers return, and are cleared when
+/// they grow large.
+mod memo {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    use std::rc::Rc;
+
+    use super::{KeyName, Target};
+
+    const LIMIT: usize = 4096;
+
+    thread_local! {
+        static TARGETS: RefCell<HashMap<String, Option<Rc<Target>>>> = RefCell::new(HashMap::new());
+        static KEYS: RefCell<HashMap<String, Rc<KeyName>>> = RefCell::new(HashMap::new());
+    }
+
+    pub fn target(url: &str) -> Option<Rc<Target>> {
+        TARGETS.with(|m| {
+            let mut m = m.borrow_mut();
+            if let Some(t) = m.get(url) {
+                return t.clone();
+            }
+            if m.len() >= LIMIT {
+                m.clear();
+            }
+            let t = Target::parse(url).map(Rc::new);
+            m.insert(url.to_owned(), t.clone());
+            t
+        })
+    }
+
+    pub fn key(name: &str) -> Rc<KeyName> {
+        KEYS.with(|m| {
+            let mut m = m.borrow_mut();
+            if let Some(k) = m.get(name) {
+                return Rc::clone(k);
+            }
+            if m.len() >= LIMIT {
+                m.clear();
+            }
+            let k = Rc::new(KeyName::new(name));
+            m.insert(name.to_owned(), Rc::clone(&k));
+            k
+        })
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ fn c(url: &str, key: &str) -> Option<Convention> {
     convention(url, key)
 }
 
-fn check(f: fn(&Target<'_>, &KeyName) -> Option<Convention>, url: &str, key: &str) -> bool {
+fn check(f: fn(&Target, &KeyName) -> Option<Convention>, url: &str, key: &str) -> bool {
     f(&Target::parse(url).expect("parses"), &KeyName::new(key)).is_some()
 }
 
