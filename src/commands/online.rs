@@ -203,8 +203,9 @@ pub fn print(checked: &[Checked], out: &mut dyn Write) -> Result<ExitStatus> {
 
 /// The `caches` entries of `check --online --json`: the online fields plus where each cache
 /// is configured, its place in Nix's order, and its pairing: `static_key` (the offline
-/// guess), `static_convention`, `observed_keys` (trusted keys whose signature verifies) and
-/// `pairing` (`confirmed`, `corrected`, `refuted`, `missing` or `unknown`).
+/// guess), `static_convention`, `observed_keys` (trusted keys whose signature verifies),
+/// `pairing` (`confirmed`, `corrected`, `refuted`, `missing` or `unknown`) and
+/// `pairing_note` (the sentence saying the guess was wrong, or null).
 pub fn json(checked: &[Checked], caches: &[CacheEntry]) -> Vec<serde_json::Value> {
     let plain: Vec<CacheReport> = checked.iter().map(|c| c.report.clone()).collect();
     let order = net::effective_order(&plain);
