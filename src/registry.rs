@@ -16,6 +16,7 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use crate::keys::{self, PublicKey};
+use crate::pairing::{self, Convention};
 use crate::store_url::{self, StoreUrl};
 
 /// One known cache.
@@ -223,30 +224,26 @@ impl Registry {
     }
 
     /// True when a key named `key_name` plausibly signs the cache at `url`: the registry
-    /// pairs them, or the Cachix convention (`x.cachix.org` ↔ `x.cachix.org-1`), or the key
-    /// is named after the host (`host`, `host-N`, or the host's first label as in
-    /// `magnolia` ↔ `magnolia.cache`).
+    /// pairs them, or one of the naming conventions of [`crate::pairing`] does.
     pub fn pairs(&self, url: &str, key_name: &str) -> bool {
-        if let Some(c) = self.by_url(url)
-            && c.key_name() == Some(key_name)
-        {
-            return true;
+        self.pairing(url, key_name).is_some()
+    }
+
+    /// How a key named `key_name` pairs with the cache at `url`: through the registry (a
+    /// route of a known cache and that cache's key), or by a naming convention.
+    pub fn pairing(&self, url: &str, key_name: &str) -> Option<Convention> {
+        // The key-name test first: it is cheap, and most pairs fail it.
+        let known = self.caches.iter().any(|c| c.key_name() == Some(key_name));
+        if known && self.by_url(url).is_some_and(|c| c.key_name() == Some(key_name)) {
+            return Some(Convention::Registry);
         }
-        let Some(host) = store_url::host_of(url) else { return false };
-        let key_name = key_name.to_ascii_lowercase();
-        let numbered = |base: &str| {
-            key_name == base
-                || key_name
-                    .strip_prefix(base)
-                    .and_then(|r| r.strip_prefix('-'))
-                    .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
-        };
-        if numbered(&host) {
-            return true;
-        }
-        let label = host.split('.').next().unwrap_or(&host);
-        let key_label = key_name.split(['.', '-']).next().unwrap_or(&key_name);
-        !label.is_empty() && label == key_label && !matches!(label, "cache" | "www" | "nix")
+        pairing::convention(url, key_name)
+    }
+
+    /// Of `key_names`, the one that pairs best with `url` (the registry first, then the most
+    /// specific convention, then list order).
+    pub fn best_key<'k>(&self, url: &str, key_names: &[&'k str]) -> Option<(&'k str, Convention)> {
+        key_names.iter().filter_map(|&k| self.pairing(url, k).map(|c| (k, c))).min_by_key(|&(_, c)| c)
     }
 
     /// Names and aliases, for error messages.
@@ -288,6 +285,17 @@ lan = "http://192.168.1.50:5000"
         assert!(!r.pairs("http://192.168.1.50:5000", "magnolia.cache"));
         assert!(!r.pairs("https://hyprland.cachix.org", "nix-community.cachix.org-1"));
         assert!(!r.pairs("https://cache.example.org", "cache.nixos.org-1"));
+        assert!(!r.pairs("https://nobody.cachix.org", "hyprland.cachix.org-1"));
+    }
+
+    #[test]
+    fn registry_routes_pair_where_no_convention_does() {
+        let r = Registry::with_file("cachectl.toml", TOML).expect("parses");
+        assert_eq!(r.pairing("http://192.168.1.50:5000/", "magnolia.cache"), Some(Convention::Registry));
+        assert_eq!(Registry::builtin().pairing("http://192.168.1.50:5000", "magnolia.cache"), None);
+        let keys = ["hydra.nixos.org-1", "nix-community.cachix.org-1", "cache.nixos.org-1"];
+        assert_eq!(r.best_key("https://cache.nixos.org", &keys), Some(("cache.nixos.org-1", Convention::Registry)));
+        assert_eq!(r.best_key("https://x.cachix.org", &keys), None);
     }
 
     #[test]

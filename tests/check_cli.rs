@@ -318,8 +318,8 @@ fn the_registry_names_mirrors_so_they_pair() {
     std::fs::write(dir.path().join("lan.nix"), module).expect("write");
     let out = run(dir.path(), &["check", "lan.nix"]);
     expect![[r#"
-        lan.nix:2:20: warning[no-trusted-key]: no trusted key pairs with `http://192.168.1.50:5000`: Nix rejects its unsigned paths; add its public key to trusted-public-keys (a mirror signed by another key is fine)
-        lan.nix:3:27: warning[unused-key]: key `magnolia.cache` pairs with no substituter in the files checked: remove it if its cache is gone (fine if it signs a mirror or a cache set elsewhere)
+        lan.nix:2:20: info[no-trusted-key]: no trusted key pairs with `http://192.168.1.50:5000` by name; `magnolia.cache`, in the same block, pairs with no substituter either and may sign it (`cachectl check --online` tells; a cachectl.toml route pairs them)
+        lan.nix:3:27: info[unused-key]: key `magnolia.cache` pairs with no substituter by name; `http://192.168.1.50:5000`, in the same block, pairs with no key either and may be signed by it (`cachectl check --online` tells; a cachectl.toml route pairs them)
     "#]].assert_eq(&text(&out.stdout));
     let toml = "[caches.magnolia]\nkey = \"magnolia.cache:7MVdzDOzQsVItEh+ewmU4Ga8TOke40asmXY1p9nQhC0=\"\n[caches.magnolia.via]\ntailscale = \"http://magnolia:5000\"\nlan = \"http://192.168.1.50:5000\"\n";
     std::fs::write(dir.path().join("cachectl.toml"), toml).expect("write");

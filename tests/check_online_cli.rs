@@ -96,3 +96,111 @@ fn plain_check_never_touches_the_network_and_bad_timeouts_are_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--timeout must be"));
 }
+
+/// A copy of the cache signed by `test-1`, re-signed in the cache by a new key named
+/// `key_name` (whose `name:…` public key is returned), under `<fixture>/<dir>`.
+fn resigned_cache(dir: &str, key_name: &str) -> (std::path::PathBuf, String) {
+    let nc = nix_cache();
+    let copy = nc.copy_cache(&nc.signed, dir);
+    let (sec, public) = (format!("{dir}.sec"), format!("{dir}.pub"));
+    nc.ok("nix-store", &["--generate-binary-cache-key", key_name, &sec, &public]);
+    let store = format!("file://{}", copy.display());
+    nc.ok("nix", &["store", "sign", "--store", &store, "-k", &sec, &nc.hello, &nc.greeting]);
+    let key = std::fs::read_to_string(nc.root.join(&public)).expect("read public key").trim().to_owned();
+    (copy, key)
+}
+
+#[test]
+fn observed_signers_supersede_static_pairing_warnings() {
+    let nc = nix_cache();
+    // A key named so that no convention pairs it with a cache on 127.0.0.1.
+    let (cache, key) = resigned_cache("resigned-signer", "signer.example.org-1");
+    let server = Server::start(Mode::Dir(cache));
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The key in another module than the cache (in one block, an unpaired cache and an
+    // unused key would only be `info`: they may belong together).
+    let module = format!("{{\n  nix.settings.substituters = [ \"{}\" ];\n}}\n", server.url());
+    std::fs::write(dir.path().join("m.nix"), module).expect("write");
+    let keys = format!("{{\n  nix.settings.trusted-public-keys = [ \"{key}\" ];\n}}\n");
+    std::fs::write(dir.path().join("keys.nix"), keys).expect("write");
+
+    // Offline, the static pairing warns about both.
+    let out = run(dir.path(), &["check", "m.nix", "keys.nix", "--deny-warnings"]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("warning[no-trusted-key]"), "{stdout}");
+    assert!(stdout.contains("warning[unused-key]: key `signer.example.org-1`"), "{stdout}");
+
+    // Online, the narinfo's signer settles it: both findings are superseded.
+    let args = ["check", "m.nix", "keys.nix", "--deny-warnings", "--online", "--timeout", "5", "--probe", &nc.hello];
+    let out = run(dir.path(), &args);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let finding = |code: &str| stdout.lines().find(|l| l.contains(code)).unwrap_or_default().to_owned();
+    let url = server.url();
+    assert_eq!(
+        finding("[no-trusted-key]").split_once(": info").map(|(_, m)| m.to_owned()).unwrap_or_default(),
+        format!(
+            "[no-trusted-key]: no trusted key pairs with `{url}` by name, but --online saw it signed by trusted key signer.example.org-1: superseded"
+        )
+    );
+    assert!(finding("[unused-key]").contains(&format!("info[unused-key]: key `signer.example.org-1` pairs with no substituter by name, but --online saw it sign `{url}`")), "{stdout}");
+    assert!(
+        stdout.contains(
+            "pairing: static pairing guessed no key, but the cache signs with signer.example.org-1 (trusted)"
+        ),
+        "{stdout}"
+    );
+
+    let json = ["--json", "check", "m.nix", "keys.nix", "--online", "--timeout", "5", "--probe", &nc.hello];
+    let out = run(dir.path(), &json);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let c = &v["caches"][0];
+    assert_eq!((c["pairing"].as_str(), c["static_key"].is_null()), (Some("corrected"), true), "{v}");
+    assert_eq!(c["observed_keys"], serde_json::json!(["signer.example.org-1"]));
+    let severities: Vec<&str> =
+        v["diagnostics"].as_array().expect("diagnostics").iter().filter_map(|d| d["severity"].as_str()).collect();
+    assert!(!severities.contains(&"warning"), "{v}");
+}
+
+#[test]
+fn a_wrong_static_guess_is_named_with_the_real_signer() {
+    let nc = nix_cache();
+    // attic-style URLs ending in `/test`: the convention pairs them with `test-1` and
+    // `test-2` alike, so the static guess is the first listed key, `test-1`. The cache is
+    // the one signed only by `test-2`.
+    let root = nc.root.join("attic-like");
+    nc.copy_cache(&nc.other, "attic-like/test");
+    let server = Server::start(Mode::Dir(root));
+    let url = format!("{}/test", server.url());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |keys: &[&str]| {
+        let keys: Vec<String> = keys.iter().map(|k| format!("\"{k}\"")).collect();
+        let module = format!(
+            "{{\n  nix.settings.substituters = [ \"{url}\" ];\n  nix.settings.trusted-public-keys = [ {} ];\n}}\n",
+            keys.join(" ")
+        );
+        std::fs::write(dir.path().join("m.nix"), module).expect("write");
+    };
+    let online = ["--json", "check", "m.nix", "--online", "--timeout", "5", "--probe", &nc.hello];
+
+    write(&[&nc.key1, &nc.key2]);
+    let out = run(dir.path(), &online);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let c = &v["caches"][0];
+    assert_eq!(c["static_key"], "test-1", "{v}");
+    assert_eq!(c["static_convention"], "attic cache name", "{v}");
+    assert_eq!(c["pairing"], "corrected", "{v}");
+    assert_eq!(c["pairing_note"], "static pairing guessed test-1, the cache signs with test-2 (trusted)");
+    assert_eq!(out.status.code(), Some(0), "{v}");
+
+    // With only `test-1` trusted the guess is refuted, and the cache fails.
+    write(&[&nc.key1]);
+    let out = run(dir.path(), &online[1..]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("pairing: static pairing guessed test-1, but the cache signs with test-2 (not trusted)"),
+        "{stdout}"
+    );
+}

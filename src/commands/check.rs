@@ -40,13 +40,17 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut dyn Write) -> Result<ExitStatu
         named: f.named,
         analysis,
     });
-    let report = lint::check_run(inputs.collect(), scope.merge, &setup.registry);
-    let mut status = status_of(&report, args.deny_warnings);
-    // Online results join the one JSON document, so they are gathered before printing.
+    let mut report = lint::check_run(inputs.collect(), scope.merge, &setup.registry);
+    // Online results join the one JSON document, so they are gathered before printing; the
+    // signers they observe supersede offline pairing findings they contradict.
     let online = match args.online {
         true => Some(super::online::check(args, &report.caches, &report.trusted_keys, &setup.registry)?),
         false => None,
     };
+    if let Some(checked) = &online {
+        super::online::supersede(&mut report.diagnostics, checked);
+    }
+    let mut status = status_of(&report, args.deny_warnings);
     if cli.json {
         let mut doc = serde_json::to_value(&report).context("cannot serialise the report")?;
         if let (Some(reports), Some(obj)) = (&online, doc.as_object_mut()) {

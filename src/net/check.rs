@@ -57,6 +57,9 @@ pub struct CacheReport {
     /// False for schemes that are not checked online (ssh, s3, …).
     #[serde(skip)]
     pub checked: bool,
+    /// The checked narinfo has a `CA:` field (Nix accepts such a path unsigned).
+    #[serde(skip)]
+    pub content_addressed: bool,
 }
 
 impl CacheReport {
@@ -76,6 +79,7 @@ impl CacheReport {
             probe: None,
             signatures: None,
             checked: true,
+            content_addressed: false,
         }
     }
 
@@ -209,6 +213,7 @@ async fn probe(
         report.key_verified = Some(verdict.is_trusted());
         report.signed_by = verdict.valid.iter().chain(&verdict.untrusted).cloned().collect();
         report.verdict = describe(&verdict, narinfo.ca.is_some());
+        report.content_addressed = narinfo.ca.is_some();
         report.signatures = Some(verdict);
         return Ok(());
     }
