@@ -3,7 +3,19 @@
 use rnix::{NodeOrToken, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};
 use thiserror::Error;
 
-/// The first parse error of a file, positioned for `file:line:col` output.
+/// What kind of error Nix reports; `check` gives each its own code.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The grammar or the lexer rejects the text (`syntax-error`).
+    #[default]
+    Syntax,
+    /// An attribute or a formal argument defined twice (`duplicate-attribute`).
+    DuplicateAttribute,
+    /// A variable bound nowhere (`undefined-variable`).
+    UndefinedVariable,
+}
+
+/// The first error Nix's parser would report for a file, positioned for `file:line:col`.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("{line}:{column}: {message}")]
 pub struct SyntaxError {
@@ -11,31 +23,81 @@ pub struct SyntaxError {
     pub line: usize,
     pub column: usize,
     pub message: String,
+    pub kind: ErrorKind,
 }
 
-/// Parses `text`, failing with the first syntax error.
-pub fn parse(text: &str) -> Result<SyntaxNode, SyntaxError> {
-    let parsed = rnix::Root::parse(text);
-    if let Some(err) = parsed.errors().first() {
-        let (range, message) = describe(err, text.len());
-        let idx = LineIndex::new(text);
-        let (line, column) = idx.line_col(text, range);
-        return Err(SyntaxError { offset: range, line, column, message });
+/// An error found by one of the passes, before it is positioned.
+#[derive(Debug, Clone)]
+pub(crate) struct Problem {
+    pub kind: ErrorKind,
+    /// Where Nix's parser detects it: of several errors, the one detected first wins.
+    pub detect: usize,
+    /// Where Nix positions it.
+    pub offset: usize,
+    pub message: String,
+    /// A second position, appended to the message as `line:col`.
+    pub prev: Option<usize>,
+}
+
+impl Problem {
+    fn position(self, text: &str, idx: &LineIndex) -> SyntaxError {
+        let (line, column) = idx.line_col(text, self.offset);
+        let message = match self.prev {
+            Some(p) => {
+                let (l, c) = idx.line_col(text, p);
+                format!("{} {l}:{c}", self.message)
+            }
+            None => self.message,
+        };
+        SyntaxError { offset: self.offset, line, column, message, kind: self.kind }
     }
+}
+
+/// Parses `text`, failing with the first error Nix's parser (`nix-instantiate --parse`)
+/// would report: rnix's syntax errors, plus what rnix accepts and Nix does not (see
+/// [`diagnose`]).
+pub fn parse(text: &str) -> Result<SyntaxNode, SyntaxError> {
+    let (root, mut errors) = diagnose(text);
+    if errors.is_empty() { Ok(root) } else { Err(errors.swap_remove(0)) }
+}
+
+/// Parses `text` and lists its errors, the one Nix reports first at the front: grammar
+/// errors (rnix's, and list elements Nix wants parenthesised), whitespace Nix's lexer does
+/// not know, duplicate attributes and formals, dynamic names where Nix forbids them, and
+/// (only when there is none of those, as Nix checks them after parsing) every undefined
+/// variable in text order.
+pub fn diagnose(text: &str) -> (SyntaxNode, Vec<SyntaxError>) {
+    let parsed = rnix::Root::parse(text);
     let root = parsed.syntax();
-    // rnix accepts some list elements that Nix's grammar rejects (`[ x: x ]`, `[ if … ]`).
+    let mut early: Vec<Problem> = Vec::new();
+    if let Some(err) = parsed.errors().first() {
+        let (offset, message) = describe(err, text.len());
+        early.push(Problem { kind: ErrorKind::Syntax, detect: offset, offset, message, prev: None });
+    }
+    early.extend(parenthesised_list_element(&root));
+    early.extend(super::whitespace::foreign_whitespace(text, &root));
+    let sets = super::dupattr::Sets::build(text, &root);
+    early.extend(sets.problems.iter().cloned());
+    let idx = LineIndex::new(text);
+    if !early.is_empty() {
+        early.sort_by_key(|p| (p.detect, p.offset));
+        return (root, early.into_iter().map(|p| p.position(text, &idx)).collect());
+    }
+    let mut undefined = super::scope::undefined(text, &root, &sets);
+    undefined.sort_by_key(|p| p.offset);
+    (root, undefined.into_iter().map(|p| p.position(text, &idx)).collect())
+}
+
+/// rnix accepts some list elements that Nix's grammar rejects (`[ x: x ]`, `[ if … ]`).
+fn parenthesised_list_element(root: &SyntaxNode) -> Option<Problem> {
     let bad = root.descendants().filter(|n| n.kind() == SyntaxKind::NODE_LIST).flat_map(|l| l.children()).find(|c| {
         use SyntaxKind::*;
         matches!(c.kind(), NODE_LAMBDA | NODE_LET_IN | NODE_IF_ELSE | NODE_WITH | NODE_ASSERT)
-    });
-    if let Some(el) = bad {
-        let offset = start(el.text_range());
-        let (line, column) = LineIndex::new(text).line_col(text, offset);
-        let message =
-            "syntax error: a list element that is a function, `let`, `if`, `with` or `assert` needs parentheses".into();
-        return Err(SyntaxError { offset, line, column, message });
-    }
-    Ok(root)
+    })?;
+    let offset = start(bad.text_range());
+    let message =
+        "syntax error: a list element that is a function, `let`, `if`, `with` or `assert` needs parentheses".into();
+    Some(Problem { kind: ErrorKind::Syntax, detect: offset, offset, message, prev: None })
 }
 
 fn describe(err: &rnix::ParseError, len: usize) -> (usize, String) {
@@ -234,7 +296,7 @@ mod tests {
     fn list_elements_nix_rejects_are_syntax_errors() {
         let err = parse("{nix.settings={substituters=[{}:\"\" ];};}").unwrap_err();
         assert_eq!((err.line, err.column), (1, 30), "{err}");
-        assert!(parse("[ (x: x) (if a then b else c) ]").is_ok());
+        assert!(parse("a: b: c: [ (x: x) (if a then b else c) ]").is_ok());
     }
 
     #[test]
