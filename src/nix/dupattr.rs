@@ -206,12 +206,14 @@ impl<'t> Sets<'t> {
     /// drops the second set's dynamic attributes, and keeps the first set's `rec`.
     fn merge(&mut self, into: u32, from: u32, detect: usize) {
         let entries = std::mem::take(&mut self.sets[from as usize].entries);
+        // Nix stops at the first clash in its own (address) order of names: list them all.
         for e in entries {
             if let Some(i) = self.find(into, &e.name) {
                 let first = self.sets[into as usize].entries[i].pos;
                 // Nix positions this one at the first definition, naming the second.
                 let msg = already(&e.name);
-                return self.problem(ErrorKind::DuplicateAttribute, detect, first, msg, Some(e.pos));
+                self.problem(ErrorKind::DuplicateAttribute, detect, first, msg, Some(e.pos));
+                continue;
             }
             self.insert(into, e);
         }

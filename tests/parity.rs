@@ -1,0 +1,392 @@
+//! Differential test: cachectl's parser and `nix-instantiate --parse` accept and reject the
+//! same files.
+//!
+//! Seeds: every `tests/data/**/*.nix`, the fuzz corpus (`tests/data/fuzz/corpus/`), the
+//! small programs in `tests/data/parity/*.nix` (scoping and merging shapes), and the files
+//! of `CACHECTL_PARITY_SEEDS` (a directory, for local runs over real configurations; never
+//! committed). Each seed is judged as it is, then mutated (see [`mutate`]): duplicated and
+//! dropped bindings and formals, misspelt identifiers (`true`→`tre`, `lib.mkIf`→`ib.mkIf`,
+//! `pkgs.x`→`pkgsx`), `with` added and removed, `inherit` inserted, `rec` toggled, dotted
+//! paths turned into sets, foreign whitespace (NBSP, VT, FF, U+0085, …), swapped lines.
+//!
+//! Every disagreement fails: one verdict accepts and the other rejects, or both reject with
+//! a different kind of error (syntax, duplicate, undefined), or with a duplicate or an
+//! undefined variable on a line where cachectl finds none of that kind. (Grammar errors are
+//! compared by verdict only: rnix and Nix's bison parser recover at different tokens.)
+//!
+//! Budget: `CACHECTL_PARITY_CASES` mutants (default 300) from `CACHECTL_PARITY_SEED`.
+
+#![allow(clippy::print_stderr)] // the disagreements and statistics are the point of a long run
+
+#[path = "support/nixenv.rs"]
+mod nixenv;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use cachectl::nix::syntax::diagnose;
+use cachectl::nix::{ErrorKind, SyntaxError};
+use rnix::{SyntaxKind as K, SyntaxNode, TextRange};
+
+/// splitmix64: small, seeded, reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+    }
+    fn pick<'a, T>(&mut self, v: &'a [T]) -> Option<&'a T> {
+        if v.is_empty() { None } else { v.get(self.below(v.len())) }
+    }
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn seeds() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut files = Vec::new();
+    collect(&root, &mut files, &|p| {
+        p.extension().is_some_and(|e| e == "nix") || p.parent().is_some_and(|d| d.ends_with("fuzz/corpus"))
+    });
+    if let Ok(dir) = std::env::var("CACHECTL_PARITY_SEEDS") {
+        collect(Path::new(&dir), &mut files, &|p| p.extension().is_some_and(|e| e == "nix"));
+    }
+    files.sort();
+    let seeds: Vec<(String, String)> = files
+        .into_iter()
+        .filter_map(|p| Some((p.display().to_string(), fs::read_to_string(&p).ok()?)))
+        .filter(|(_, t)| t.len() < 200_000)
+        .collect();
+    assert!(seeds.len() > 40, "the seed files are missing: {}", seeds.len());
+    seeds
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>, keep: &dyn Fn(&Path) -> bool) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect(&p, out, keep);
+        } else if keep(&p) {
+            out.push(p);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Mutations
+
+const SPACES: &[char] = &['\u{a0}', '\u{0b}', '\u{0c}', '\u{85}', '\u{2003}', '\u{3000}', '\u{2028}', '\u{1680}', '\u{202f}'];
+
+fn nodes(root: &SyntaxNode, kinds: &[K]) -> Vec<SyntaxNode> {
+    root.descendants().filter(|n| kinds.contains(&n.kind())).collect()
+}
+
+fn span(r: TextRange) -> (usize, usize) {
+    (usize::from(r.start()), usize::from(r.end()))
+}
+
+fn splice(text: &str, (s, e): (usize, usize), with: &str) -> String {
+    format!("{}{with}{}", &text[..s], &text[e..])
+}
+
+fn idents(root: &SyntaxNode) -> Vec<(usize, usize)> {
+    root.descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| t.kind() == K::TOKEN_IDENT)
+        .map(|t| span(t.text_range()))
+        .collect()
+}
+
+/// One random change; `None` when the text has nothing it applies to.
+fn mutate(text: &str, rng: &mut Rng) -> Option<String> {
+    let root = rnix::Root::parse(text).syntax();
+    let names: Vec<&str> = idents(&root).into_iter().map(|(s, e)| &text[s..e]).collect();
+    let some_name = |rng: &mut Rng| rng.pick(&names).copied().unwrap_or("x").to_owned();
+    match rng.below(13) {
+        // Duplicate a binding (or an inherit) right after itself.
+        0 => {
+            let n = rng.pick(&nodes(&root, &[K::NODE_ATTRPATH_VALUE, K::NODE_INHERIT]))?.clone();
+            let (s, e) = span(n.text_range());
+            Some(splice(text, (e, e), &format!(" {}", &text[s..e])))
+        }
+        // Misspell an identifier: drop a character, or `true` → `tre`.
+        1 | 2 => {
+            let (s, e) = *rng.pick(&idents(&root))?;
+            if e - s < 2 {
+                return None;
+            }
+            let cut = s + 1 + rng.below(e - s - 1);
+            let cut_end = cut + text[cut..].chars().next()?.len_utf8();
+            Some(splice(text, (cut, cut_end), ""))
+        }
+        // `lib.mkIf` → `ib.mkIf`, or `pkgs.nixVersions` → `pkgsnixVersions`.
+        3 => {
+            let sel = rng.pick(&nodes(&root, &[K::NODE_SELECT]))?.clone();
+            let first = sel.first_token()?;
+            let (s, e) = span(first.text_range());
+            if first.kind() != K::TOKEN_IDENT {
+                return None;
+            }
+            if rng.below(2) == 0 {
+                Some(splice(text, (s, s + 1), ""))
+            } else {
+                (text.get(e..e + 1) == Some(".")).then(|| splice(text, (e, e + 1), ""))
+            }
+        }
+        // Drop a binding, a formal, or an inherited name.
+        4 => {
+            let n = rng.pick(&nodes(&root, &[K::NODE_ATTRPATH_VALUE, K::NODE_INHERIT, K::NODE_PAT_ENTRY]))?.clone();
+            let (s, mut e) = span(n.text_range());
+            if n.kind() == K::NODE_PAT_ENTRY && text[e..].trim_start().starts_with(',') {
+                e = e + text[e..].find(',')? + 1;
+            }
+            Some(splice(text, (s, e), ""))
+        }
+        // Duplicate a formal.
+        5 => {
+            let n = rng.pick(&nodes(&root, &[K::NODE_PAT_ENTRY]))?.clone();
+            let id = n.first_token()?;
+            let e = usize::from(n.text_range().end());
+            Some(splice(text, (e, e), &format!(", {}", id.text())))
+        }
+        // Wrap a value in `with`, or take a `with` away.
+        6 => {
+            if rng.below(2) == 0 {
+                let w = rng.pick(&nodes(&root, &[K::NODE_WITH]))?.clone();
+                let body = w.children().last()?;
+                let (bs, be) = span(body.text_range());
+                Some(splice(text, span(w.text_range()), &format!("({})", &text[bs..be])))
+            } else {
+                let v = rng.pick(&nodes(&root, &[K::NODE_ATTRPATH_VALUE]))?.clone();
+                let value = v.children().nth(1)?;
+                let (s, e) = span(value.text_range());
+                let scope = some_name(rng);
+                Some(splice(text, (s, e), &format!("(with {scope}; {})", &text[s..e])))
+            }
+        }
+        // Insert `inherit x;` or `inherit (e) x;` into a set or a `let`.
+        7 => {
+            let n = rng.pick(&nodes(&root, &[K::NODE_ATTR_SET, K::NODE_LET_IN]))?.clone();
+            let open = n
+                .children_with_tokens()
+                .filter_map(|t| t.into_token())
+                .find(|t| matches!(t.kind(), K::TOKEN_L_BRACE | K::TOKEN_LET))?;
+            let e = usize::from(open.text_range().end());
+            let name = some_name(rng);
+            let ins =
+                if rng.below(2) == 0 { format!(" inherit {name};") } else { format!(" inherit ({}) {name};", some_name(rng)) };
+            Some(splice(text, (e, e), &ins))
+        }
+        // Foreign whitespace between tokens, or anywhere.
+        8 | 9 => {
+            let c = *rng.pick(SPACES)?;
+            let at = if rng.below(3) > 0 {
+                let ws: Vec<_> = root
+                    .descendants_with_tokens()
+                    .filter_map(|e| e.into_token())
+                    .filter(|t| t.kind() == K::TOKEN_WHITESPACE)
+                    .collect();
+                usize::from(rng.pick(&ws)?.text_range().start())
+            } else {
+                let mut at = rng.below(text.len() + 1);
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                at
+            };
+            Some(splice(text, (at, at), &c.to_string()))
+        }
+        // Swap two lines.
+        10 => {
+            let mut lines: Vec<&str> = text.split('\n').collect();
+            if lines.len() < 2 {
+                return None;
+            }
+            let a = rng.below(lines.len());
+            let b = rng.below(lines.len());
+            lines.swap(a, b);
+            Some(lines.join("\n"))
+        }
+        // Toggle `rec`.
+        11 => {
+            let set = rng.pick(&nodes(&root, &[K::NODE_ATTR_SET]))?.clone();
+            let (s, _) = span(set.text_range());
+            if text[s..].starts_with("rec") {
+                Some(splice(text, (s, s + 3), ""))
+            } else {
+                Some(splice(text, (s, s), "rec "))
+            }
+        }
+        // `a.b.c = v;` → `a = { b.c = v; };`.
+        _ => {
+            let v = rng.pick(&nodes(&root, &[K::NODE_ATTRPATH_VALUE]))?.clone();
+            let path = v.children().next()?;
+            let first = path.children().next()?;
+            let (ps, pe) = span(path.text_range());
+            let (_, fe) = span(first.text_range());
+            if fe >= pe {
+                return None;
+            }
+            let (_, ve) = span(v.text_range());
+            let rest = &text[fe + 1..ve];
+            Some(splice(text, (ps, ve), &format!("{} = {{ {rest} }};", &text[ps..fe])))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Judging
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Ok,
+    Err(ErrorKind, usize),
+}
+
+/// Nix's verdict from `nix-instantiate --parse`'s status and message.
+fn nix_verdict(ok: bool, stderr: &str) -> Verdict {
+    if ok {
+        return Verdict::Ok;
+    }
+    let first = stderr.lines().find(|l| l.starts_with("error:")).unwrap_or_default();
+    assert!(stderr.contains(".nix:"), "nix-instantiate failed without a parse error: {stderr}");
+    let kind = if first.contains("undefined variable") {
+        ErrorKind::UndefinedVariable
+    } else if first.contains("already defined") || first.contains("duplicate formal") {
+        ErrorKind::DuplicateAttribute
+    } else {
+        ErrorKind::Syntax
+    };
+    // `       at /path/case.nix:LINE:COL:`
+    let line = stderr
+        .lines()
+        .map(str::trim)
+        .find_map(|l| l.strip_prefix("at ")?.strip_suffix(':')?.rsplit(':').nth(1)?.parse().ok())
+        .unwrap_or(0);
+    Verdict::Err(kind, line)
+}
+
+/// Why cachectl's errors disagree with Nix's verdict, if they do.
+fn disagreement(ours: &[SyntaxError], nix: Verdict) -> Option<String> {
+    match (ours.first(), nix) {
+        (None, Verdict::Ok) => None,
+        (Some(e), Verdict::Ok) => Some(format!("cachectl rejects ({e}), Nix accepts")),
+        (None, Verdict::Err(..)) => Some("cachectl accepts, Nix rejects".into()),
+        (Some(e), Verdict::Err(kind, _)) if e.kind != kind => Some(format!("kinds differ: cachectl {e}")),
+        (Some(_), Verdict::Err(ErrorKind::Syntax, _)) => None,
+        (Some(e), Verdict::Err(kind, line)) => {
+            let lines: Vec<usize> = ours.iter().filter(|o| o.kind == kind).map(|o| o.line).collect();
+            (!lines.contains(&line)).then(|| format!("Nix's line {line} is not among cachectl's {lines:?} (first: {e})"))
+        }
+    }
+}
+
+struct Case {
+    name: String,
+    text: String,
+}
+
+#[test]
+fn cachectl_and_nix_agree_on_what_parses() {
+    let cases_wanted = env_usize("CACHECTL_PARITY_CASES", 300);
+    let seed = env_usize("CACHECTL_PARITY_SEED", 11) as u64;
+    let seeds = seeds();
+    let mut rng = Rng(seed);
+    let mut cases: Vec<Case> = seeds.iter().map(|(n, t)| Case { name: n.clone(), text: t.clone() }).collect();
+    let mut tries = 0;
+    while cases.len() < seeds.len() + cases_wanted && tries < cases_wanted * 20 {
+        tries += 1;
+        let (name, text) = &seeds[rng.below(seeds.len())];
+        let mut t = text.clone();
+        let mut applied = Vec::new();
+        for _ in 0..1 + rng.below(2) {
+            let before = rng.0;
+            if let Some(m) = mutate(&t, &mut rng) {
+                t = m;
+                applied.push(before);
+            }
+        }
+        if !applied.is_empty() && t != *text {
+            cases.push(Case { name: format!("{name} (mutant {})", cases.len()), text: t });
+        }
+    }
+
+    let dir = tempfile::tempdir().expect("a case dir");
+    let verdicts = judge_all(dir.path(), &cases);
+
+    let keep = Path::new(env!("CARGO_TARGET_TMPDIR")).join("parity-failures");
+    let _ = fs::remove_dir_all(&keep);
+    let mut failures = Vec::new();
+    let mut stats = std::collections::BTreeMap::<String, usize>::new();
+    for (case, nix) in cases.iter().zip(&verdicts) {
+        let (_, ours) = diagnose(&case.text);
+        *stats.entry(format!("{nix:?}").split('(').next().unwrap_or_default().to_owned() + &kind_name(nix)).or_default() += 1;
+        if let Some(why) = disagreement(&ours, *nix) {
+            let _ = fs::create_dir_all(&keep);
+            let _ = fs::write(keep.join(format!("case{}.nix", failures.len())), &case.text);
+            failures.push(format!("{}: {why}\n--- text ---\n{}\n------------", case.name, case.text));
+        }
+    }
+    eprintln!("parity: {} cases ({} seeds), Nix verdicts: {stats:?}", cases.len(), seeds.len());
+    for f in failures.iter().take(20) {
+        eprintln!("{f}");
+    }
+    if !failures.is_empty() {
+        eprintln!("the disagreeing texts are in {}", keep.display());
+    }
+    assert!(failures.is_empty(), "{} of {} cases disagree with nix-instantiate --parse", failures.len(), cases.len());
+    // The mutations must reach every kind of error, or the test proves nothing.
+    for kind in ["Syntax", "DuplicateAttribute", "UndefinedVariable"] {
+        assert!(stats.keys().any(|k| k.ends_with(kind)), "no mutant made Nix report {kind}: {stats:?}");
+    }
+}
+
+fn kind_name(v: &Verdict) -> String {
+    match v {
+        Verdict::Ok => String::new(),
+        Verdict::Err(k, _) => format!(" {k:?}"),
+    }
+}
+
+/// `nix-instantiate --parse` on every case, two processes at a time, each with a Nix
+/// environment of its own (two at once on one store can fail to open its database).
+fn judge_all(dir: &Path, cases: &[Case]) -> Vec<Verdict> {
+    let paths: Vec<PathBuf> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let p = dir.join(format!("case{i}.nix"));
+            fs::write(&p, &c.text).expect("write a case");
+            p
+        })
+        .collect();
+    let half = paths.len().div_ceil(2);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = paths
+            .chunks(half.max(1))
+            .map(|chunk| {
+                s.spawn(move || {
+                    let env = nixenv::NixEnv::new();
+                    chunk
+                        .iter()
+                        .map(|p| {
+                            let out = nixenv::output(env.command("nix-instantiate").arg("--parse").arg(p));
+                            nix_verdict(out.status.success(), &String::from_utf8_lossy(&out.stderr))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a judging thread")).collect()
+    })
+}
