@@ -276,8 +276,28 @@ fn nix_verdict(ok: bool, stderr: &str) -> Verdict {
     Verdict::Err(kind, line)
 }
 
+/// The line Nix gives an offset: it counts a lone CR as a line break too (its lexer's
+/// `adjustLoc`), where cachectl counts LF only.
+fn nix_line(text: &str, offset: usize) -> usize {
+    let before = text.as_bytes().get(..offset).unwrap_or(text.as_bytes());
+    let lf = before.iter().filter(|&&b| b == b'\n').count();
+    let lone_cr = before.windows(2).filter(|w| w[0] == b'\r' && w[1] != b'\n').count();
+    1 + lf + lone_cr + usize::from(before.last() == Some(&b'\r') && text.as_bytes().get(offset) != Some(&b'\n'))
+}
+
+/// Why not to compare a case: the pipe operators `|>` and `<|` came with Nix 2.24 (as the
+/// experimental feature `pipe-operators`); rnix and real configurations have them, the
+/// Nix 2.8 that judges here does not. cachectl accepts them, as the newer Nix does.
+fn excluded(text: &str) -> Option<&'static str> {
+    let root = rnix::Root::parse(text).syntax();
+    root.descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .any(|t| matches!(t.kind(), K::TOKEN_PIPE_LEFT | K::TOKEN_PIPE_RIGHT))
+        .then_some("pipe operators")
+}
+
 /// Why cachectl's errors disagree with Nix's verdict, if they do.
-fn disagreement(ours: &[SyntaxError], nix: Verdict) -> Option<String> {
+fn disagreement(text: &str, ours: &[SyntaxError], nix: Verdict) -> Option<String> {
     match (ours.first(), nix) {
         (None, Verdict::Ok) => None,
         (Some(e), Verdict::Ok) => Some(format!("cachectl rejects ({e}), Nix accepts")),
@@ -285,7 +305,7 @@ fn disagreement(ours: &[SyntaxError], nix: Verdict) -> Option<String> {
         (Some(e), Verdict::Err(kind, _)) if e.kind != kind => Some(format!("kinds differ: cachectl {e}")),
         (Some(_), Verdict::Err(ErrorKind::Syntax, _)) => None,
         (Some(e), Verdict::Err(kind, line)) => {
-            let lines: Vec<usize> = ours.iter().filter(|o| o.kind == kind).map(|o| o.line).collect();
+            let lines: Vec<usize> = ours.iter().filter(|o| o.kind == kind).map(|o| nix_line(text, o.offset)).collect();
             (!lines.contains(&line)).then(|| format!("Nix's line {line} is not among cachectl's {lines:?} (first: {e})"))
         }
     }
@@ -329,9 +349,13 @@ fn cachectl_and_nix_agree_on_what_parses() {
     let mut failures = Vec::new();
     let mut stats = std::collections::BTreeMap::<String, usize>::new();
     for (case, nix) in cases.iter().zip(&verdicts) {
+        if let Some(why) = excluded(&case.text) {
+            *stats.entry(format!("excluded: {why}")).or_default() += 1;
+            continue;
+        }
         let (_, ours) = diagnose(&case.text);
         *stats.entry(format!("{nix:?}").split('(').next().unwrap_or_default().to_owned() + &kind_name(nix)).or_default() += 1;
-        if let Some(why) = disagreement(&ours, *nix) {
+        if let Some(why) = disagreement(&case.text, &ours, *nix) {
             let _ = fs::create_dir_all(&keep);
             let _ = fs::write(keep.join(format!("case{}.nix", failures.len())), &case.text);
             failures.push(format!("{}: {why}\n--- text ---\n{}\n------------", case.name, case.text));
@@ -349,6 +373,14 @@ fn cachectl_and_nix_agree_on_what_parses() {
     for kind in ["Syntax", "DuplicateAttribute", "UndefinedVariable"] {
         assert!(stats.keys().any(|k| k.ends_with(kind)), "no mutant made Nix report {kind}: {stats:?}");
     }
+}
+
+#[test]
+fn nix_counts_a_lone_cr_as_a_line_break() {
+    assert_eq!(nix_line("a\r\nb\rc\nd", 0), 1);
+    assert_eq!(nix_line("a\r\nb\rc\nd", 3), 2);
+    assert_eq!(nix_line("a\r\nb\rc\nd", 5), 3);
+    assert_eq!(nix_line("a\r\nb\rc\nd", 7), 4);
 }
 
 fn kind_name(v: &Verdict) -> String {
