@@ -109,7 +109,13 @@ impl<'t> Sets<'t> {
     }
 
     fn problem(&mut self, kind: ErrorKind, detect: usize, offset: usize, message: String, prev: Option<usize>) {
-        self.problems.push(Problem { kind, detect, offset, message, prev });
+        self.problems.push(Problem { kind, detect, offset, message, prev, body: None });
+    }
+
+    /// An error Nix finds when it reduces `node` (a function or `let`) with this body.
+    fn on_reduce(&mut self, kind: ErrorKind, node: &SyntaxNode, offset: usize, message: String) {
+        let body = node.children().last().map(|b| (self::offset(&b), end(&b)));
+        self.problems.push(Problem { kind, detect: end(node), offset, message, prev: None, body });
     }
 
     /// The bindings of an attribute set, `let … in` or `let { … }`, as a new set.
@@ -132,7 +138,7 @@ impl<'t> Sets<'t> {
         }
         if node.kind() == K::NODE_LET_IN && !self.sets[id as usize].dynamics.is_empty() {
             let message = "dynamic attributes not allowed in let".to_owned();
-            self.problem(ErrorKind::Syntax, end(node), offset(node), message, None);
+            self.on_reduce(ErrorKind::Syntax, node, offset(node), message);
         }
         id
     }
@@ -273,7 +279,7 @@ impl<'t> Sets<'t> {
                 if !seen.insert(name) {
                     dup = true;
                     let msg = format!("duplicate formal function argument '{name}'");
-                    self.problem(ErrorKind::DuplicateAttribute, end(lambda), at, msg, None);
+                    self.on_reduce(ErrorKind::DuplicateAttribute, lambda, at, msg);
                 }
             }
         }
@@ -283,7 +289,7 @@ impl<'t> Sets<'t> {
         let bind = pattern.children().find(|c| c.kind() == K::NODE_PAT_BIND).and_then(|b| ident(&b));
         if let Some((_, name)) = bind.filter(|(_, n)| seen.contains(n)) {
             let msg = format!("duplicate formal function argument '{name}'");
-            self.problem(ErrorKind::DuplicateAttribute, end(lambda), offset(lambda), msg, None);
+            self.on_reduce(ErrorKind::DuplicateAttribute, lambda, offset(lambda), msg);
         }
     }
 }

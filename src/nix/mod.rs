@@ -13,6 +13,8 @@ mod scope;
 pub mod syntax;
 pub mod verify;
 mod whitespace;
+#[cfg(test)]
+mod parity_tests;
 
 pub use locate::locate;
 pub use syntax::{ErrorKind, SyntaxError};

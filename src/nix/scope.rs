@@ -74,7 +74,7 @@ impl<'t> Walk<'t, '_> {
     fn lookup(&mut self, name: &str, at: usize) {
         if !self.visible.contains_key(name) && !is_global(name) {
             let message = format!("undefined variable '{name}'");
-            self.undefined.push(Problem { kind: ErrorKind::UndefinedVariable, detect: at, offset: at, message, prev: None });
+            self.undefined.push(Problem::at(ErrorKind::UndefinedVariable, at, message));
         }
     }
 

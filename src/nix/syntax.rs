@@ -37,9 +37,17 @@ pub(crate) struct Problem {
     pub message: String,
     /// A second position, appended to the message as `line:col`.
     pub prev: Option<usize>,
+    /// For an error Nix detects when it reduces a function or `let` (`detect` is its
+    /// end): the range of its body, which a syntax error inside may cut short.
+    pub body: Option<(usize, usize)>,
 }
 
 impl Problem {
+    /// An error detected where Nix positions it.
+    pub fn at(kind: ErrorKind, offset: usize, message: String) -> Problem {
+        Problem { kind, detect: offset, offset, message, prev: None, body: None }
+    }
+
     fn position(self, text: &str, idx: &LineIndex) -> SyntaxError {
         let (line, column) = idx.line_col(text, self.offset);
         let message = match self.prev {
@@ -72,7 +80,7 @@ pub fn diagnose(text: &str) -> (SyntaxNode, Vec<SyntaxError>) {
     let mut early: Vec<Problem> = Vec::new();
     if let Some(err) = parsed.errors().first() {
         let (offset, message) = describe(err, text.len());
-        early.push(Problem { kind: ErrorKind::Syntax, detect: offset, offset, message, prev: None });
+        early.push(Problem::at(ErrorKind::Syntax, offset, message));
     }
     early.extend(parenthesised_list_element(&root));
     early.extend(super::whitespace::foreign_whitespace(text, &root));
@@ -81,11 +89,48 @@ pub fn diagnose(text: &str) -> (SyntaxNode, Vec<SyntaxError>) {
     let idx = LineIndex::new(text);
     if !early.is_empty() {
         early.sort_by_key(|p| (p.detect, p.offset));
+        cut_short(&root, &mut early);
+        early.sort_by_key(|p| (p.detect, p.offset));
         return (root, early.into_iter().map(|p| p.position(text, &idx)).collect());
     }
     let mut undefined = super::scope::undefined(text, &root, &sets);
     undefined.sort_by_key(|p| p.offset);
     (root, undefined.into_iter().map(|p| p.position(text, &idx)).collect())
+}
+
+/// Nix's parser stops at a syntax error, but first reduces what the tokens before it
+/// complete (bison's default reductions): a function whose body is a complete expression
+/// up to the bad token is reduced, and its duplicate formals reported, first. rnix may read
+/// on (it takes U+0085 for whitespace), so its function ends later: move the detection of
+/// such a function's error to just before the syntax error.
+fn cut_short(root: &SyntaxNode, problems: &mut [Problem]) {
+    let Some(first) = problems.first().filter(|p| p.kind == ErrorKind::Syntax && p.body.is_none()) else { return };
+    let x = first.detect;
+    let Some(before) = TextSize::try_from(x).ok().and_then(|at| root.token_at_offset(at).left_biased()) else { return };
+    let mut tok = Some(before);
+    while let Some(t) = tok.clone().filter(|t| is_trivia(t) || start(t.text_range()) >= x) {
+        tok = t.prev_token();
+    }
+    let Some(last) = tok else { return };
+    let prefix_end = end(last.text_range());
+    // The innermost function or `let` whose body, up to the error, is one whole node.
+    let mut best: Option<(usize, usize)> = None;
+    for (i, p) in problems.iter().enumerate().skip(1) {
+        let Some((bs, be)) = p.body else { continue };
+        if !(bs < x && x <= be) || best.is_some_and(|(_, b)| b >= bs) {
+            continue;
+        }
+        let whole = last.parent_ancestors().take_while(|n| start(n.text_range()) >= bs).any(|n| {
+            let r = n.text_range();
+            start(r) == bs && end(r) == prefix_end
+        });
+        if whole {
+            best = Some((i, bs));
+        }
+    }
+    if let Some((i, _)) = best {
+        problems[i].detect = x.saturating_sub(1).min(problems[i].detect);
+    }
 }
 
 /// rnix accepts some list elements that Nix's grammar rejects (`[ x: x ]`, `[ if … ]`).
@@ -97,7 +142,7 @@ fn parenthesised_list_element(root: &SyntaxNode) -> Option<Problem> {
     let offset = start(bad.text_range());
     let message =
         "syntax error: a list element that is a function, `let`, `if`, `with` or `assert` needs parentheses".into();
-    Some(Problem { kind: ErrorKind::Syntax, detect: offset, offset, message, prev: None })
+    Some(Problem::at(ErrorKind::Syntax, offset, message))
 }
 
 fn describe(err: &rnix::ParseError, len: usize) -> (usize, String) {

@@ -20,7 +20,7 @@ pub(crate) fn foreign_whitespace(text: &str, root: &SyntaxNode) -> Option<Proble
         root.token_at_offset(at).right_biased().is_some_and(|t| t.kind() == SyntaxKind::TOKEN_WHITESPACE)
     })?;
     let message = format!("syntax error: U+{:04X} is not whitespace for Nix; use a space", u32::from(c));
-    Some(Problem { kind: ErrorKind::Syntax, detect: offset, offset, message, prev: None })
+    Some(Problem::at(ErrorKind::Syntax, offset, message))
 }
 
 /// Whitespace to rnix, not to Nix.
