@@ -85,7 +85,8 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>, keep: &dyn Fn(&Path) -> bool) {
 // ---------------------------------------------------------------------------------------
 // Mutations
 
-const SPACES: &[char] = &['\u{a0}', '\u{0b}', '\u{0c}', '\u{85}', '\u{2003}', '\u{3000}', '\u{2028}', '\u{1680}', '\u{202f}'];
+const SPACES: &[char] =
+    &['\u{a0}', '\u{0b}', '\u{0c}', '\u{85}', '\u{2003}', '\u{3000}', '\u{2028}', '\u{1680}', '\u{202f}'];
 
 fn nodes(root: &SyntaxNode, kinds: &[K]) -> Vec<SyntaxNode> {
     root.descendants().filter(|n| kinds.contains(&n.kind())).collect()
@@ -183,8 +184,11 @@ fn mutate(text: &str, rng: &mut Rng) -> Option<String> {
                 .find(|t| matches!(t.kind(), K::TOKEN_L_BRACE | K::TOKEN_LET))?;
             let e = usize::from(open.text_range().end());
             let name = some_name(rng);
-            let ins =
-                if rng.below(2) == 0 { format!(" inherit {name};") } else { format!(" inherit ({}) {name};", some_name(rng)) };
+            let ins = if rng.below(2) == 0 {
+                format!(" inherit {name};")
+            } else {
+                format!(" inherit ({}) {name};", some_name(rng))
+            };
             Some(splice(text, (e, e), &ins))
         }
         // Foreign whitespace between tokens, or anywhere.
@@ -306,7 +310,8 @@ fn disagreement(text: &str, ours: &[SyntaxError], nix: Verdict) -> Option<String
         (Some(_), Verdict::Err(ErrorKind::Syntax, _)) => None,
         (Some(e), Verdict::Err(kind, line)) => {
             let lines: Vec<usize> = ours.iter().filter(|o| o.kind == kind).map(|o| nix_line(text, o.offset)).collect();
-            (!lines.contains(&line)).then(|| format!("Nix's line {line} is not among cachectl's {lines:?} (first: {e})"))
+            (!lines.contains(&line))
+                .then(|| format!("Nix's line {line} is not among cachectl's {lines:?} (first: {e})"))
         }
     }
 }
@@ -354,7 +359,9 @@ fn cachectl_and_nix_agree_on_what_parses() {
             continue;
         }
         let (_, ours) = diagnose(&case.text);
-        *stats.entry(format!("{nix:?}").split('(').next().unwrap_or_default().to_owned() + &kind_name(nix)).or_default() += 1;
+        *stats
+            .entry(format!("{nix:?}").split('(').next().unwrap_or_default().to_owned() + &kind_name(nix))
+            .or_default() += 1;
         if let Some(why) = disagreement(&case.text, &ours, *nix) {
             let _ = fs::create_dir_all(&keep);
             let _ = fs::write(keep.join(format!("case{}.nix", failures.len())), &case.text);

@@ -14,10 +14,10 @@
 //! caller can report the error Nix reports first.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
 use rnix::{SyntaxKind as K, SyntaxNode, SyntaxToken};
 
+use super::fxhash::{FxMap, FxSet};
 use super::literal::read_string;
 use super::syntax::{ErrorKind, Problem};
 
@@ -59,10 +59,10 @@ pub(crate) struct Set<'t> {
 #[derive(Debug, Default)]
 pub(crate) struct Sets<'t> {
     pub sets: Vec<Set<'t>>,
-    index: HashMap<(u32, Name<'t>), u32>,
+    index: FxMap<(u32, Name<'t>), u32>,
     /// Sets in expression position (not merged into a parent binding), by node offset.
-    pub roots: HashMap<usize, u32>,
-    absorbed: HashSet<usize>,
+    pub roots: FxMap<usize, u32>,
+    absorbed: FxSet<usize>,
     pub problems: Vec<Problem>,
 }
 
@@ -86,7 +86,14 @@ impl<'t> Sets<'t> {
                     }
                 }
                 K::NODE_LAMBDA => s.formals(text, &node),
-                K::NODE_ATTRPATH => s.ind_string_names(&node),
+                // `''a'' = 1;` and `x.''a''`: Nix's grammar has no indented string as a name
+                // (those in `inherit` are found with its other names).
+                K::NODE_STRING if text.as_bytes().get(offset(&node)) == Some(&b'\'') => {
+                    if node.parent().is_some_and(|p| p.kind() == K::NODE_ATTRPATH) {
+                        s.ind_string(&node);
+                    }
+                }
+                K::NODE_LIST => s.list_elements(&node),
                 _ => {}
             }
         }
@@ -120,15 +127,21 @@ impl<'t> Sets<'t> {
 
     /// The bindings of an attribute set, `let … in` or `let { … }`, as a new set.
     fn binds(&mut self, text: &'t str, node: &SyntaxNode) -> u32 {
+        let at = offset(node);
+        let first = text.as_bytes().get(at).copied();
         let rec = match node.kind() {
-            K::NODE_ATTR_SET => node.first_token().is_some_and(|t| t.kind() == K::TOKEN_REC),
+            K::NODE_ATTR_SET => first == Some(b'r'),
             K::NODE_LEGACY_LET => true,
             _ => false,
         };
         let id = self.new_set(rec);
-        // Nix positions an `inherit x;` variable at the end of the token before the bindings.
-        let opener = if node.kind() == K::NODE_LET_IN { K::TOKEN_LET } else { K::TOKEN_L_BRACE };
-        let binds_at = token(node, opener).map_or(offset(node), |t| end(&t));
+        // Nix positions an `inherit x;` variable at the end of the token before the bindings:
+        // `{` or `let`, found without a token walk in the common cases.
+        let binds_at = match (node.kind(), first) {
+            (K::NODE_LET_IN, _) => at + 3,
+            (K::NODE_ATTR_SET, Some(b'{')) => at + 1,
+            _ => token(node, K::TOKEN_L_BRACE).map_or(at, |t| end(&t)),
+        };
         for child in node.children() {
             match child.kind() {
                 K::NODE_ATTRPATH_VALUE => self.binding(text, id, &child),
@@ -255,10 +268,15 @@ impl<'t> Sets<'t> {
         }
     }
 
-    /// `''a'' = 1;` and `x.''a''`: Nix's grammar has no indented string as a name.
-    fn ind_string_names(&mut self, attrpath: &SyntaxNode) {
-        for child in attrpath.children().filter(is_ind_string) {
-            self.ind_string(&child);
+    /// rnix accepts some list elements that Nix's grammar rejects (`[ x: x ]`, `[ if … ]`).
+    fn list_elements(&mut self, list: &SyntaxNode) {
+        let bad = list.children().find(|c| {
+            matches!(c.kind(), K::NODE_LAMBDA | K::NODE_LET_IN | K::NODE_IF_ELSE | K::NODE_WITH | K::NODE_ASSERT)
+        });
+        if let Some(el) = bad {
+            let message =
+                "syntax error: a list element that is a function, `let`, `if`, `with` or `assert` needs parentheses";
+            self.problems.push(Problem::at(ErrorKind::Syntax, offset(&el), message.into()));
         }
     }
 
@@ -271,8 +289,9 @@ impl<'t> Sets<'t> {
     /// the whole function.
     fn formals(&mut self, text: &'t str, lambda: &SyntaxNode) {
         let Some(pattern) = lambda.children().find(|c| c.kind() == K::NODE_PATTERN) else { return };
-        let ident = |n: &SyntaxNode| n.children().find(|c| c.kind() == K::NODE_IDENT).map(|i| (offset(&i), slice(text, &i)));
-        let mut seen: HashSet<&str> = HashSet::new();
+        let ident =
+            |n: &SyntaxNode| n.children().find(|c| c.kind() == K::NODE_IDENT).map(|i| (offset(&i), slice(text, &i)));
+        let mut seen: FxSet<&str> = FxSet::default();
         let mut dup = false;
         for entry in pattern.children().filter(|c| c.kind() == K::NODE_PAT_ENTRY) {
             if let Some((at, name)) = ident(&entry) {

@@ -4,17 +4,18 @@ mod builtins;
 pub mod create;
 mod dupattr;
 pub mod edit;
+mod fxhash;
 pub mod literal;
 pub mod locate;
 pub mod model;
+#[cfg(test)]
+mod parity_tests;
 pub mod plan;
 pub mod resolve;
 mod scope;
 pub mod syntax;
 pub mod verify;
 mod whitespace;
-#[cfg(test)]
-mod parity_tests;
 
 pub use locate::locate;
 pub use syntax::{ErrorKind, SyntaxError};

@@ -14,19 +14,22 @@
 //! One iterative walk with an explicit stack (deep `a + b + …` chains cannot overflow), and
 //! a map of visible names to counts: names are slices of the source, not copies.
 
-use std::collections::HashMap;
-
 use rnix::{SyntaxKind as K, SyntaxNode};
 
 use super::builtins::is_global;
 use super::dupattr::{Def, Name, Sets, offset, slice};
+use super::fxhash::FxMap;
 use super::syntax::{ErrorKind, Problem};
 
 enum Work {
     Expr(SyntaxNode),
     /// A set of the merged tree; `scoped` when its names are variables (`rec`, `let`),
     /// and the `let` body to check in that scope.
-    Set { id: u32, scoped: bool, body: Option<SyntaxNode> },
+    Set {
+        id: u32,
+        scoped: bool,
+        body: Option<SyntaxNode>,
+    },
     /// Leave the innermost `n` names.
     Pop(usize),
 }
@@ -34,14 +37,14 @@ enum Work {
 struct Walk<'t, 's> {
     text: &'t str,
     sets: &'s Sets<'t>,
-    visible: HashMap<Name<'t>, u32>,
+    visible: FxMap<Name<'t>, u32>,
     pushed: Vec<Name<'t>>,
     undefined: Vec<Problem>,
 }
 
 /// Every undefined variable under `root`, in no particular order.
 pub(crate) fn undefined<'t>(text: &'t str, root: &SyntaxNode, sets: &Sets<'t>) -> Vec<Problem> {
-    let mut w = Walk { text, sets, visible: HashMap::new(), pushed: Vec::new(), undefined: Vec::new() };
+    let mut w = Walk { text, sets, visible: FxMap::default(), pushed: Vec::new(), undefined: Vec::new() };
     let mut stack: Vec<Work> = root.children().map(Work::Expr).collect();
     while let Some(work) = stack.pop() {
         match work {
@@ -94,7 +97,11 @@ impl<'t> Walk<'t, '_> {
             K::NODE_ATTR_SET | K::NODE_LEGACY_LET | K::NODE_LET_IN => {
                 let Some(&id) = self.sets.roots.get(&offset(&node)) else { return };
                 let is_let = node.kind() == K::NODE_LET_IN;
-                let body = if is_let { node.children().filter(|c| c.kind() != K::NODE_ATTRPATH_VALUE && c.kind() != K::NODE_INHERIT).last() } else { None };
+                let body = if is_let {
+                    node.children().filter(|c| c.kind() != K::NODE_ATTRPATH_VALUE && c.kind() != K::NODE_INHERIT).last()
+                } else {
+                    None
+                };
                 let scoped = is_let || self.sets.sets[id as usize].rec;
                 stack.push(Work::Set { id, scoped, body });
             }

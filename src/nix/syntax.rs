@@ -82,19 +82,19 @@ pub fn diagnose(text: &str) -> (SyntaxNode, Vec<SyntaxError>) {
         let (offset, message) = describe(err, text.len());
         early.push(Problem::at(ErrorKind::Syntax, offset, message));
     }
-    early.extend(parenthesised_list_element(&root));
     early.extend(super::whitespace::foreign_whitespace(text, &root));
     let sets = super::dupattr::Sets::build(text, &root);
     early.extend(sets.problems.iter().cloned());
-    let idx = LineIndex::new(text);
     if !early.is_empty() {
         early.sort_by_key(|p| (p.detect, p.offset));
         cut_short(&root, &mut early);
         early.sort_by_key(|p| (p.detect, p.offset));
+        let idx = LineIndex::new(text);
         return (root, early.into_iter().map(|p| p.position(text, &idx)).collect());
     }
     let mut undefined = super::scope::undefined(text, &root, &sets);
     undefined.sort_by_key(|p| p.offset);
+    let idx = LineIndex::new(text);
     (root, undefined.into_iter().map(|p| p.position(text, &idx)).collect())
 }
 
@@ -131,18 +131,6 @@ fn cut_short(root: &SyntaxNode, problems: &mut [Problem]) {
     if let Some((i, _)) = best {
         problems[i].detect = x.saturating_sub(1).min(problems[i].detect);
     }
-}
-
-/// rnix accepts some list elements that Nix's grammar rejects (`[ x: x ]`, `[ if … ]`).
-fn parenthesised_list_element(root: &SyntaxNode) -> Option<Problem> {
-    let bad = root.descendants().filter(|n| n.kind() == SyntaxKind::NODE_LIST).flat_map(|l| l.children()).find(|c| {
-        use SyntaxKind::*;
-        matches!(c.kind(), NODE_LAMBDA | NODE_LET_IN | NODE_IF_ELSE | NODE_WITH | NODE_ASSERT)
-    })?;
-    let offset = start(bad.text_range());
-    let message =
-        "syntax error: a list element that is a function, `let`, `if`, `with` or `assert` needs parentheses".into();
-    Some(Problem::at(ErrorKind::Syntax, offset, message))
 }
 
 fn describe(err: &rnix::ParseError, len: usize) -> (usize, String) {

@@ -12,13 +12,16 @@ use super::syntax::{ErrorKind, Problem};
 /// The first character Nix would reject as whitespace, if any. Linear: a byte scan, and
 /// a tree lookup only at the rare suspicious characters.
 pub(crate) fn foreign_whitespace(text: &str, root: &SyntaxNode) -> Option<Problem> {
-    if !text.bytes().any(|b| b == 0x0b || b == 0x0c || b >= 0x80) {
-        return None;
-    }
-    let (offset, c) = text.char_indices().filter(|&(_, c)| is_foreign(c)).find(|&(i, _)| {
-        let at = TextSize::try_from(i).unwrap_or_default();
-        root.token_at_offset(at).right_biased().is_some_and(|t| t.kind() == SyntaxKind::TOKEN_WHITESPACE)
-    })?;
+    let bytes = text.as_bytes();
+    // Every such character starts with one of these bytes (VT, FF, or a UTF-8 lead byte).
+    let candidates = bytes.iter().enumerate().filter(|&(_, &b)| matches!(b, 0x0b | 0x0c | 0xc2 | 0xe1 | 0xe2 | 0xe3));
+    let (offset, c) = candidates
+        .filter_map(|(i, _)| Some((i, text.get(i..)?.chars().next()?)))
+        .filter(|&(_, c)| is_foreign(c))
+        .find(|&(i, _)| {
+            let at = TextSize::try_from(i).unwrap_or_default();
+            root.token_at_offset(at).right_biased().is_some_and(|t| t.kind() == SyntaxKind::TOKEN_WHITESPACE)
+        })?;
     let message = format!("syntax error: U+{:04X} is not whitespace for Nix; use a space", u32::from(c));
     Some(Problem::at(ErrorKind::Syntax, offset, message))
 }
