@@ -88,10 +88,11 @@ impl<'t> Sets<'t> {
                 K::NODE_LAMBDA => s.formals(text, &node),
                 // `''a'' = 1;` and `x.''a''`: Nix's grammar has no indented string as a name
                 // (those in `inherit` are found with its other names).
-                K::NODE_STRING if text.as_bytes().get(offset(&node)) == Some(&b'\'') => {
-                    if node.parent().is_some_and(|p| p.kind() == K::NODE_ATTRPATH) {
-                        s.ind_string(&node);
-                    }
+                K::NODE_STRING
+                    if text.as_bytes().get(offset(&node)) == Some(&b'\'')
+                        && node.parent().is_some_and(|p| p.kind() == K::NODE_ATTRPATH) =>
+                {
+                    s.ind_string(&node)
                 }
                 K::NODE_LIST => s.list_elements(&node),
                 _ => {}
@@ -294,12 +295,12 @@ impl<'t> Sets<'t> {
         let mut seen: FxSet<&str> = FxSet::default();
         let mut dup = false;
         for entry in pattern.children().filter(|c| c.kind() == K::NODE_PAT_ENTRY) {
-            if let Some((at, name)) = ident(&entry) {
-                if !seen.insert(name) {
-                    dup = true;
-                    let msg = format!("duplicate formal function argument '{name}'");
-                    self.on_reduce(ErrorKind::DuplicateAttribute, lambda, at, msg);
-                }
+            if let Some((at, name)) = ident(&entry)
+                && !seen.insert(name)
+            {
+                dup = true;
+                let msg = format!("duplicate formal function argument '{name}'");
+                self.on_reduce(ErrorKind::DuplicateAttribute, lambda, at, msg);
             }
         }
         if dup {
