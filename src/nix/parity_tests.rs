@@ -214,6 +214,10 @@ fn a_function_complete_before_a_syntax_error_is_reduced_first() {
             Syntax 1:10: syntax error: U+0085 is not whitespace for Nix; use a space
         "{ s, s }: { a = 1\u{85}; }"
             Syntax 1:18: syntax error: U+0085 is not whitespace for Nix; use a space
+        "{ s, s }: { a = 1; b = 2 }"
+            Syntax 1:26: syntax error: unexpected `}`, expected `;`
+        "{ s, s }: { a = 1;\n"
+            Syntax 2:1: syntax error: unexpected end of file
     "#]]
     .assert_eq(&run(&[
         "i @ { s, s }: a.mk\u{85}b",
@@ -221,5 +225,7 @@ fn a_function_complete_before_a_syntax_error_is_reduced_first() {
         "{ s, s }: a b\u{85}",
         "{ s, s }:\u{85} a",
         "{ s, s }: { a = 1\u{85}; }",
+        "{ s, s }: { a = 1; b = 2 }",
+        "{ s, s }: { a = 1;\n",
     ]));
 }

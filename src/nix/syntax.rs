@@ -85,6 +85,18 @@ pub fn diagnose(text: &str) -> (SyntaxNode, Vec<SyntaxError>) {
     early.extend(super::whitespace::foreign_whitespace(text, &root));
     let sets = super::dupattr::Sets::build(text, &root);
     early.extend(sets.problems.iter().cloned());
+    if matches!(
+        parsed.errors().first(),
+        Some(rnix::ParseError::UnexpectedEOF | rnix::ParseError::UnexpectedEOFWanted(_))
+    ) {
+        // rnix closed every open node at the end of the file; Nix reduced none of them.
+        let mut last = root.last_token();
+        while let Some(t) = last.clone().filter(is_trivia) {
+            last = t.prev_token();
+        }
+        let open_end = last.map_or(0, |t| end(t.text_range()));
+        early.retain(|p| p.body.is_none() || p.detect < open_end);
+    }
     if !early.is_empty() {
         early.sort_by_key(|p| (p.detect, p.offset));
         cut_short(&root, &mut early);
