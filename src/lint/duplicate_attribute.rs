@@ -18,8 +18,10 @@ An attribute set, `let` or function defines the same name twice, for example
 nothing else from the file and refuses to edit it.
 
 Nix merges some repetitions, and those are fine: `a.b = 1;` next to `a.c = 2;`, and two
-plain sets `a = { b = 1; };` and `a = { c = 2; };` (one level only: `b` must not be in
-both). Anything else defined twice is an error.
+plain sets `a = { b = 1; };` and `a = { c = 2; };`. Up to Nix 2.25 that merge is one level
+deep: `a = { b.x = 1; };` next to `a = { b.y = 2; };` is an error there, and cachectl
+reports it, because it judges files as the oldest Nix still in use does (Nix 2.26 and
+later merge `b` too). Anything else defined twice is an error in every version.
 
 Why it matters: `nixos-rebuild` and `nix-instantiate --parse` fail on this file before
 evaluating anything.
