@@ -429,3 +429,33 @@ fn judge_all(dir: &Path, cases: &[Case]) -> Vec<Verdict> {
         handles.into_iter().flat_map(|h| h.join().expect("a judging thread")).collect()
     })
 }
+
+/// The verification after an edit re-parses with the same checks: an edit that Nix would
+/// reject is an internal error and nothing is written, and a file Nix rejects is refused.
+#[test]
+fn edits_never_produce_or_touch_a_file_nix_rejects() {
+    use cachectl::nix::plan::{self, AddRequest, EditError};
+    let req = AddRequest {
+        url: "https://nix-community.cachix.org".into(),
+        key: "nix-community.cachix.org-1:mB9FSh9qf2dCimDSUo8Zy7bkq5CX+/rkCWyvRCYg3Fs=".into(),
+        alternatives: vec![],
+        at: None,
+    };
+    let computed = "{ lib, ... }:\n{\n  nix.settings = lib.foldl' (a: b: a // b) { } [ ];\n}\n";
+    match plan::add(computed, &req) {
+        Err(EditError::Verify(msg)) => assert!(msg.contains("attribute 'nix.settings' already defined"), "{msg}"),
+        Err(_) => {} // refused for another reason: nothing written either
+        Ok(out) => {
+            let new = out.new_text.expect("an edit");
+            assert!(diagnose(&new).1.is_empty(), "the edit made a file Nix rejects:\n{new}");
+        }
+    }
+    let typo = "{ pkgs, ... }:\n{\n  nix.settings.substituters = [ ];\n  nix.gc.automatic = tre;\n}\n";
+    let Err(EditError::Syntax(e)) = plan::add(typo, &req) else {
+        panic!("a file with an undefined variable was edited")
+    };
+    assert_eq!(
+        (e.line, e.column, e.kind, e.message.as_str()),
+        (4, 22, ErrorKind::UndefinedVariable, "undefined variable 'tre'")
+    );
+}
