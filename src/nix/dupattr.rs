@@ -79,13 +79,20 @@ impl<'t> Sets<'t> {
         for node in root.descendants() {
             match node.kind() {
                 K::NODE_ATTR_SET | K::NODE_LET_IN | K::NODE_LEGACY_LET => {
+                    if node.kind() == K::NODE_LET_IN {
+                        s.needs_parens(&node);
+                    }
                     let at = offset(&node);
                     if !s.absorbed.contains(&at) {
                         let id = s.binds(text, &node);
                         s.roots.insert(at, id);
                     }
                 }
-                K::NODE_LAMBDA => s.formals(text, &node),
+                K::NODE_LAMBDA => {
+                    s.formals(text, &node);
+                    s.needs_parens(&node);
+                }
+                K::NODE_IF_ELSE | K::NODE_WITH | K::NODE_ASSERT => s.needs_parens(&node),
                 // `''a'' = 1;` and `x.''a''`: Nix's grammar has no indented string as a name
                 // (those in `inherit` are found with its other names).
                 K::NODE_STRING
@@ -94,7 +101,6 @@ impl<'t> Sets<'t> {
                 {
                     s.ind_string(&node)
                 }
-                K::NODE_LIST => s.list_elements(&node),
                 _ => {}
             }
         }
@@ -122,8 +128,8 @@ impl<'t> Sets<'t> {
 
     /// An error Nix finds when it reduces `node` (a function or `let`) with this body.
     fn on_reduce(&mut self, kind: ErrorKind, node: &SyntaxNode, offset: usize, message: String) {
-        let body = node.children().last().map(|b| (self::offset(&b), end(&b)));
-        self.problems.push(Problem { kind, detect: end(node), offset, message, prev: None, body });
+        let body = node.children().last().map(|b| (self::offset(&b), end(b.text_range())));
+        self.problems.push(Problem { kind, detect: end(node.text_range()), offset, message, prev: None, body });
     }
 
     /// The bindings of an attribute set, `let … in` or `let { … }`, as a new set.
@@ -141,7 +147,7 @@ impl<'t> Sets<'t> {
         let binds_at = match (node.kind(), first) {
             (K::NODE_LET_IN, _) => at + 3,
             (K::NODE_ATTR_SET, Some(b'{')) => at + 1,
-            _ => token(node, K::TOKEN_L_BRACE).map_or(at, |t| end(&t)),
+            _ => token(node, K::TOKEN_L_BRACE).map_or(at, |t| end(t.text_range())),
         };
         for child in node.children() {
             match child.kind() {
@@ -162,7 +168,7 @@ impl<'t> Sets<'t> {
         let mut children = node.children();
         let (Some(path_node), Some(value)) = (children.next(), children.next()) else { return };
         let pos = offset(&path_node);
-        let detect = end(node);
+        let detect = end(node.text_range());
         let path: Vec<Elem<'t>> = path_node
             .children()
             .map(|c| match static_name(text, &c) {
@@ -244,8 +250,8 @@ impl<'t> Sets<'t> {
         let from = node.children().find(|c| c.kind() == K::NODE_INHERIT_FROM);
         // Nix positions the names at the end of `inherit`, or of `(e)`.
         let pos = match &from {
-            Some(f) => end(f),
-            None => token(node, K::TOKEN_INHERIT).map_or(offset(node), |t| end(&t)),
+            Some(f) => end(f.text_range()),
+            None => token(node, K::TOKEN_INHERIT).map_or(offset(node), |t| end(t.text_range())),
         };
         let inherit_from = from.is_some();
         let mut from_expr = from.and_then(|f| f.children().next());
@@ -256,12 +262,12 @@ impl<'t> Sets<'t> {
             }
             let Some(name) = static_name(text, &child) else {
                 let msg = "dynamic attributes not allowed in inherit".to_owned();
-                self.problem(ErrorKind::Syntax, end(&child), offset(&child), msg, None);
+                self.problem(ErrorKind::Syntax, end(child.text_range()), offset(&child), msg, None);
                 continue;
             };
             if let Some(i) = self.find(set, &name) {
                 let prev = self.sets[set as usize].entries[i].pos;
-                self.problem(ErrorKind::DuplicateAttribute, end(node), pos, already(&name), Some(prev));
+                self.problem(ErrorKind::DuplicateAttribute, end(node.text_range()), pos, already(&name), Some(prev));
                 continue;
             }
             let def = if inherit_from { Def::InheritFrom(from_expr.take()) } else { Def::Inherit { at: binds_at } };
@@ -269,16 +275,21 @@ impl<'t> Sets<'t> {
         }
     }
 
-    /// rnix accepts some list elements that Nix's grammar rejects (`[ x: x ]`, `[ if … ]`).
-    fn list_elements(&mut self, list: &SyntaxNode) {
-        let bad = list.children().find(|c| {
-            matches!(c.kind(), K::NODE_LAMBDA | K::NODE_LET_IN | K::NODE_IF_ELSE | K::NODE_WITH | K::NODE_ASSERT)
-        });
-        if let Some(el) = bad {
-            let message =
-                "syntax error: a list element that is a function, `let`, `if`, `with` or `assert` needs parentheses";
-            self.problems.push(Problem::at(ErrorKind::Syntax, offset(&el), message.into()));
-        }
+    /// rnix accepts a function, `let`, `if`, `with` or `assert` where Nix's grammar wants
+    /// a simpler expression: a list element (`[ x: x ]`), and, for a function, an argument
+    /// or operand (`f { a }: a`, `1 + x: x`, `a.b or x: x`).
+    fn needs_parens(&mut self, node: &SyntaxNode) {
+        let lambda = node.kind() == K::NODE_LAMBDA;
+        let message = match node.parent().map(|p| p.kind()) {
+            Some(K::NODE_LIST) => {
+                "syntax error: a list element that is a function, `let`, `if`, `with` or `assert` needs parentheses"
+            }
+            Some(K::NODE_APPLY | K::NODE_BIN_OP | K::NODE_UNARY_OP | K::NODE_SELECT | K::NODE_HAS_ATTR) if lambda => {
+                "syntax error: a function as an argument or operand needs parentheses"
+            }
+            _ => return,
+        };
+        self.problems.push(Problem::at(ErrorKind::Syntax, offset(node), message.into()));
     }
 
     fn ind_string(&mut self, node: &SyntaxNode) {
@@ -367,22 +378,8 @@ pub(crate) fn offset(node: &SyntaxNode) -> usize {
     usize::from(node.text_range().start())
 }
 
-fn end<N: Ranged>(n: &N) -> usize {
-    n.end()
-}
-
-trait Ranged {
-    fn end(&self) -> usize;
-}
-impl Ranged for SyntaxNode {
-    fn end(&self) -> usize {
-        usize::from(self.text_range().end())
-    }
-}
-impl Ranged for SyntaxToken {
-    fn end(&self) -> usize {
-        usize::from(self.text_range().end())
-    }
+fn end(r: rnix::TextRange) -> usize {
+    usize::from(r.end())
 }
 
 /// The source text of a node, borrowed from the file (no allocation).

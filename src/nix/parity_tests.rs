@@ -188,6 +188,16 @@ fn names_nix_does_not_allow_and_the_error_nix_reports_first() {
             DuplicateAttribute 1:10: attribute 'a' already defined at 1:3
         "{ b = ; a = 1; a = 2; }"
             Syntax 1:7: syntax error: unexpected `;`, expected one of `(`, rec, `{`, `[`, a string, an identifier
+        "f: f { a }: a"
+            Syntax 1:6: syntax error: a function as an argument or operand needs parentheses
+        "1 + x: x"
+            Syntax 1:5: syntax error: a function as an argument or operand needs parentheses
+        "a: a.b or x: x"
+            Syntax 1:11: syntax error: a function as an argument or operand needs parentheses
+        "[ (x: x) (if true then 1 else 2) ]"
+            ok
+        "if true then x: x else { a ? x: x }: a"
+            ok
     "#]]
     .assert_eq(&run(&[
         "x: let ${x} = 1; in 1",
@@ -197,6 +207,11 @@ fn names_nix_does_not_allow_and_the_error_nix_reports_first() {
         "{ a = y; b = 1; b = 2; }",
         "{ a = 1; a = 2; b = }",
         "{ b = ; a = 1; a = 2; }",
+        "f: f { a }: a",
+        "1 + x: x",
+        "a: a.b or x: x",
+        "[ (x: x) (if true then 1 else 2) ]",
+        "if true then x: x else { a ? x: x }: a",
     ]));
     assert_eq!(parse("{ a = 1; a = 2; }").map_err(|e| e.kind), Err(ErrorKind::DuplicateAttribute));
 }
