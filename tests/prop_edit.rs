@@ -139,7 +139,8 @@ fn render(l: &Layout) -> String {
         3 => format!("{i1}config = lib.mkIf true {{\n{}{i1}}};\n", block("nix.settings.", &i2)),
         _ => format!("{i1}networking.hostName = \"x\";\n{}", block("nix.settings.", i1)),
     };
-    let head = if l.lambda { "{ lib, host, ... }:\n" } else { "" };
+    // Nix rejects a free `lib` or `host` ("undefined variable"): a body using them needs the header.
+    let head = if l.lambda || body.contains("lib.") || body.contains("${host}") { "{ lib, host, ... }:\n" } else { "" };
     let text = format!("{head}{{\n{body}}}\n");
     if l.crlf { text.replace('\n', "\r\n") } else { text }
 }

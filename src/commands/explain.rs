@@ -51,6 +51,11 @@ mod tests {
     #[test]
     fn unknown_code_lists_the_known_ones() {
         let err = explain(Some("nope")).expect_err("unknown").to_string();
-        assert!(err.starts_with("unknown code `nope`; known codes: syntax-error, invalid-key,"), "{err}");
+        assert!(
+            err.starts_with(
+                "unknown code `nope`; known codes: syntax-error, duplicate-attribute, undefined-variable, invalid-key,"
+            ),
+            "{err}"
+        );
     }
 }

@@ -156,7 +156,7 @@ mod tests {
              nix.settings.extra-substituters = [ \"https://extra\" \"https://plain\" ];\n  \
              nix.settings.trusted-public-keys = [ \"{K1}\" \"{K2}\" \"{K1}\" ];\n  \
              nix.binaryCaches = [ \"https://plain\" \"http://magnolia:5000?priority=10\" ];\n  \
-             nix.settings = {{ substituters = lib.mkBefore [ \"https://before\" ]; }};\n}}\n"
+             config.nix.settings = {{ substituters = lib.mkBefore [ \"https://before\" ]; }};\n}}\n"
         );
         let c = read(&text).expect("parses");
         assert_eq!(
@@ -172,7 +172,7 @@ mod tests {
     #[test]
     fn mk_force_replaces_other_definitions() {
         let text = "{ lib, ... }: {\n  nix.settings.substituters = [ \"https://a\" ];\n  \
-                    nix.settings = { substituters = lib.mkForce [ \"https://b\" ]; };\n  \
+                    config.nix.settings = { substituters = lib.mkForce [ \"https://b\" ]; };\n  \
                     nix.settings.trusted-public-keys = lib.mkDefault [ ];\n}\n";
         let c = read(text).expect("parses");
         assert_eq!(values(&c.substituters), ["https://b"]);

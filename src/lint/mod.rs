@@ -17,6 +17,7 @@ mod merge;
 
 mod deprecated_option;
 mod duplicate;
+mod duplicate_attribute;
 mod flake_untrusted;
 mod insecure_http;
 mod invalid_key;
@@ -29,6 +30,7 @@ mod no_trusted_key;
 mod not_checked;
 mod secret_key;
 mod syntax_error;
+mod undefined_variable;
 mod unused_key;
 
 use std::collections::HashMap;
@@ -132,6 +134,8 @@ pub struct Rule {
 /// Every rule, in the order `cachectl explain` lists them.
 pub const RULES: &[Rule] = &[
     syntax_error::RULE,
+    duplicate_attribute::RULE,
+    undefined_variable::RULE,
     invalid_key::RULE,
     secret_key::RULE,
     key_mismatch::RULE,
@@ -158,6 +162,8 @@ type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
 /// The checks, run in this order; findings are then sorted by file and position.
 const CHECKS: &[Check] = &[
     syntax_error::check,
+    duplicate_attribute::check,
+    undefined_variable::check,
     secret_key::check,
     invalid_key::check,
     key_mismatch::check,
@@ -294,7 +300,7 @@ pub(crate) mod test_support {
     pub fn module(subs: &[&str], keys: &[&str], extra: &str) -> String {
         let q = |v: &[&str]| v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(" ");
         format!(
-            "{{ ... }}:\n{{\n  nix.settings = {{\n    substituters = [ {} ];\n    trusted-public-keys = [ {} ];\n{extra}  }};\n}}\n",
+            "{{ lib, ... }}:\n{{\n  nix.settings = {{\n    substituters = [ {} ];\n    trusted-public-keys = [ {} ];\n{extra}  }};\n}}\n",
             q(subs),
             q(keys)
         )

@@ -2,6 +2,7 @@
 
 use super::context::Context;
 use super::{Diagnostic, Rule, Severity};
+use crate::nix::ErrorKind;
 
 pub const RULE: Rule = Rule {
     code: "syntax-error",
@@ -12,6 +13,12 @@ The file does not parse as Nix. The finding points at the first parse error (lin
 column); cachectl reads nothing else from the file, so its caches and keys are not
 checked and do not count for pairing with the other files of the run.
 
+cachectl holds files to the grammar of `nix-instantiate --parse`, which is stricter than
+some editors and formatters: only space, tab and newlines separate tokens (a no-break
+space U+00A0, a vertical tab or U+0085 pasted from a web page is an error outside strings
+and comments), `let` and `inherit` take no `${…}` names, and a list element that is a
+function, `let`, `if`, `with` or `assert` needs parentheses.
+
 Why it matters: `nixos-rebuild` fails on the same file, usually with a longer trace.
 
 How to fix: correct the syntax at the position shown. Common causes are a missing `;`
@@ -20,14 +27,21 @@ after a binding, a missing `]` or `}`, and an unterminated string. `nix-instanti
 };
 
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    report(cx, out, ErrorKind::Syntax, &RULE);
+}
+
+/// One finding per file whose parse failed with an error of `kind`, under `rule`'s code.
+pub(super) fn report(cx: &Context<'_>, out: &mut Vec<Diagnostic>, kind: ErrorKind, rule: &Rule) {
     for f in cx.files {
-        if let Err(e) = &f.model {
+        if let Err(e) = &f.model
+            && e.kind == kind
+        {
             out.push(Diagnostic {
                 file: f.path.to_owned(),
                 line: e.line,
                 column: e.column,
-                severity: RULE.severity,
-                code: RULE.code,
+                severity: rule.severity,
+                code: rule.code,
                 message: e.message.clone(),
             });
         }

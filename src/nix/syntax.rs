@@ -3,7 +3,19 @@
 use rnix::{NodeOrToken, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};
 use thiserror::Error;
 
-/// The first parse error of a file, positioned for `file:line:col` output.
+/// What kind of error Nix reports; `check` gives each its own code.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The grammar or the lexer rejects the text (`syntax-error`).
+    #[default]
+    Syntax,
+    /// An attribute or a formal argument defined twice (`duplicate-attribute`).
+    DuplicateAttribute,
+    /// A variable bound nowhere (`undefined-variable`).
+    UndefinedVariable,
+}
+
+/// The first error Nix's parser would report for a file, positioned for `file:line:col`.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("{line}:{column}: {message}")]
 pub struct SyntaxError {
@@ -11,31 +23,126 @@ pub struct SyntaxError {
     pub line: usize,
     pub column: usize,
     pub message: String,
+    pub kind: ErrorKind,
 }
 
-/// Parses `text`, failing with the first syntax error.
+/// An error found by one of the passes, before it is positioned.
+#[derive(Debug, Clone)]
+pub(crate) struct Problem {
+    pub kind: ErrorKind,
+    /// Where Nix's parser detects it: of several errors, the one detected first wins.
+    pub detect: usize,
+    /// Where Nix positions it.
+    pub offset: usize,
+    pub message: String,
+    /// A second position, appended to the message as `line:col`.
+    pub prev: Option<usize>,
+    /// For an error Nix detects when it reduces a function or `let` (`detect` is its
+    /// end): the range of its body, which a syntax error inside may cut short.
+    pub body: Option<(usize, usize)>,
+}
+
+impl Problem {
+    /// An error detected where Nix positions it.
+    pub fn at(kind: ErrorKind, offset: usize, message: String) -> Problem {
+        Problem { kind, detect: offset, offset, message, prev: None, body: None }
+    }
+
+    fn position(self, text: &str, idx: &LineIndex) -> SyntaxError {
+        let (line, column) = idx.line_col(text, self.offset);
+        let message = match self.prev {
+            Some(p) => {
+                let (l, c) = idx.line_col(text, p);
+                format!("{} {l}:{c}", self.message)
+            }
+            None => self.message,
+        };
+        SyntaxError { offset: self.offset, line, column, message, kind: self.kind }
+    }
+}
+
+/// Parses `text`, failing with the first error Nix's parser (`nix-instantiate --parse`)
+/// would report: rnix's syntax errors, plus what rnix accepts and Nix does not (see
+/// [`diagnose`]).
 pub fn parse(text: &str) -> Result<SyntaxNode, SyntaxError> {
+    let (root, mut errors) = diagnose(text);
+    if errors.is_empty() { Ok(root) } else { Err(errors.swap_remove(0)) }
+}
+
+/// Parses `text` and lists its errors, the one Nix reports first at the front: grammar
+/// errors (rnix's, and list elements Nix wants parenthesised), whitespace Nix's lexer does
+/// not know, duplicate attributes and formals, dynamic names where Nix forbids them, and
+/// (only when there is none of those, as Nix checks them after parsing) every undefined
+/// variable in text order.
+pub fn diagnose(text: &str) -> (SyntaxNode, Vec<SyntaxError>) {
     let parsed = rnix::Root::parse(text);
-    if let Some(err) = parsed.errors().first() {
-        let (range, message) = describe(err, text.len());
-        let idx = LineIndex::new(text);
-        let (line, column) = idx.line_col(text, range);
-        return Err(SyntaxError { offset: range, line, column, message });
-    }
     let root = parsed.syntax();
-    // rnix accepts some list elements that Nix's grammar rejects (`[ x: x ]`, `[ if … ]`).
-    let bad = root.descendants().filter(|n| n.kind() == SyntaxKind::NODE_LIST).flat_map(|l| l.children()).find(|c| {
-        use SyntaxKind::*;
-        matches!(c.kind(), NODE_LAMBDA | NODE_LET_IN | NODE_IF_ELSE | NODE_WITH | NODE_ASSERT)
-    });
-    if let Some(el) = bad {
-        let offset = start(el.text_range());
-        let (line, column) = LineIndex::new(text).line_col(text, offset);
-        let message =
-            "syntax error: a list element that is a function, `let`, `if`, `with` or `assert` needs parentheses".into();
-        return Err(SyntaxError { offset, line, column, message });
+    let mut early: Vec<Problem> = Vec::new();
+    if let Some(err) = parsed.errors().first() {
+        let (offset, message) = describe(err, text.len());
+        early.push(Problem::at(ErrorKind::Syntax, offset, message));
     }
-    Ok(root)
+    early.extend(super::whitespace::foreign_whitespace(text, &root));
+    let sets = super::dupattr::Sets::build(text, &root);
+    early.extend(sets.problems.iter().cloned());
+    if matches!(
+        parsed.errors().first(),
+        Some(rnix::ParseError::UnexpectedEOF | rnix::ParseError::UnexpectedEOFWanted(_))
+    ) {
+        // rnix closed every open node at the end of the file; Nix reduced none of them.
+        let mut last = root.last_token();
+        while let Some(t) = last.clone().filter(is_trivia) {
+            last = t.prev_token();
+        }
+        let open_end = last.map_or(0, |t| end(t.text_range()));
+        early.retain(|p| p.body.is_none() || p.detect < open_end);
+    }
+    if !early.is_empty() {
+        early.sort_by_key(|p| (p.detect, p.offset));
+        cut_short(&root, &mut early);
+        early.sort_by_key(|p| (p.detect, p.offset));
+        let idx = LineIndex::new(text);
+        return (root, early.into_iter().map(|p| p.position(text, &idx)).collect());
+    }
+    let mut undefined = super::scope::undefined(text, &root, &sets);
+    undefined.sort_by_key(|p| p.offset);
+    let idx = LineIndex::new(text);
+    (root, undefined.into_iter().map(|p| p.position(text, &idx)).collect())
+}
+
+/// Nix's parser stops at a syntax error, but first reduces what the tokens before it
+/// complete (bison's default reductions): a function whose body is a complete expression
+/// up to the bad token is reduced, and its duplicate formals reported, first. rnix may read
+/// on (it takes U+0085 for whitespace), so its function ends later: move the detection of
+/// such a function's error to just before the syntax error.
+fn cut_short(root: &SyntaxNode, problems: &mut [Problem]) {
+    let Some(first) = problems.first().filter(|p| p.kind == ErrorKind::Syntax && p.body.is_none()) else { return };
+    let x = first.detect;
+    let Some(before) = TextSize::try_from(x).ok().and_then(|at| root.token_at_offset(at).left_biased()) else { return };
+    let mut tok = Some(before);
+    while let Some(t) = tok.clone().filter(|t| is_trivia(t) || start(t.text_range()) >= x) {
+        tok = t.prev_token();
+    }
+    let Some(last) = tok else { return };
+    let prefix_end = end(last.text_range());
+    // The innermost function or `let` whose body, up to the error, is one whole node.
+    let mut best: Option<(usize, usize)> = None;
+    for (i, p) in problems.iter().enumerate().skip(1) {
+        let Some((bs, be)) = p.body else { continue };
+        if !(bs < x && x <= be) || best.is_some_and(|(_, b)| b >= bs) {
+            continue;
+        }
+        let whole = last.parent_ancestors().take_while(|n| start(n.text_range()) >= bs).any(|n| {
+            let r = n.text_range();
+            start(r) == bs && end(r) == prefix_end
+        });
+        if whole {
+            best = Some((i, bs));
+        }
+    }
+    if let Some((i, _)) = best {
+        problems[i].detect = x.saturating_sub(1).min(problems[i].detect);
+    }
 }
 
 fn describe(err: &rnix::ParseError, len: usize) -> (usize, String) {
@@ -234,7 +341,7 @@ mod tests {
     fn list_elements_nix_rejects_are_syntax_errors() {
         let err = parse("{nix.settings={substituters=[{}:\"\" ];};}").unwrap_err();
         assert_eq!((err.line, err.column), (1, 30), "{err}");
-        assert!(parse("[ (x: x) (if a then b else c) ]").is_ok());
+        assert!(parse("a: b: c: [ (x: x) (if a then b else c) ]").is_ok());
     }
 
     #[test]
