@@ -27,13 +27,15 @@ pub struct SourceFile<'a> {
     /// Built on the first position asked for: most files of a run never need one.
     index: OnceCell<LineIndex>,
     pub model: Result<FileModel, SyntaxError>,
+    /// What only Nix before 2.26 rejects (see `nested-merge`).
+    pub notes: Vec<SyntaxError>,
     pub named: bool,
 }
 
 impl<'a> SourceFile<'a> {
     /// A file whose model was computed elsewhere (see [`super::analyse`]).
-    pub fn analysed(path: &'a str, text: &'a str, model: Result<FileModel, SyntaxError>, named: bool) -> Self {
-        SourceFile { path, text, index: OnceCell::new(), model, named }
+    pub fn analysed(path: &'a str, text: &'a str, analysis: super::Analysis, named: bool) -> Self {
+        SourceFile { path, text, index: OnceCell::new(), model: analysis.model, notes: analysis.notes, named }
     }
 
     /// 1-based line and column of a byte offset.

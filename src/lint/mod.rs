@@ -25,6 +25,7 @@ mod invalid_url;
 mod key_mismatch;
 mod mk_default;
 mod mk_force;
+mod nested_merge;
 mod no_fallback;
 mod no_trusted_key;
 mod not_checked;
@@ -135,6 +136,7 @@ pub struct Rule {
 pub const RULES: &[Rule] = &[
     syntax_error::RULE,
     duplicate_attribute::RULE,
+    nested_merge::RULE,
     undefined_variable::RULE,
     invalid_key::RULE,
     secret_key::RULE,
@@ -163,6 +165,7 @@ type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
 const CHECKS: &[Check] = &[
     syntax_error::check,
     duplicate_attribute::check,
+    nested_merge::check,
     undefined_variable::check,
     secret_key::check,
     invalid_key::check,
@@ -189,6 +192,8 @@ pub struct Analysis {
     /// A context file that does not parse: what did parse still counts as evidence, but the
     /// file takes part in no merge (see [`GraphBuilder::isolate`]).
     pub broken: bool,
+    /// What only Nix before 2.26 rejects (nested sets merged twice), for `nested-merge`.
+    pub notes: Vec<SyntaxError>,
 }
 
 /// One file of a run: its display path and text, whether it was named (its findings are
@@ -223,21 +228,25 @@ fn empty_model() -> FileModel {
 pub fn analyse(text: &str, named: bool) -> Analysis {
     let wants_model = mentions_cache_settings(text);
     let wants_imports = imports::mentions_imports(text);
+    let mut notes = Vec::new();
     let (root, broken) = if named {
-        match syntax::parse(text) {
-            Ok(root) => (root, false),
-            Err(e) => return Analysis { model: Err(e), imports: Vec::new(), broken: false },
+        match syntax::parse_noting(text) {
+            Ok((root, found)) => {
+                notes = found;
+                (root, false)
+            }
+            Err(e) => return Analysis { model: Err(e), imports: Vec::new(), broken: false, notes },
         }
     } else {
         if !wants_model && !wants_imports {
-            return Analysis { model: Ok(empty_model()), imports: Vec::new(), broken: false };
+            return Analysis { model: Ok(empty_model()), imports: Vec::new(), broken: false, notes };
         }
         let parsed = rnix::Root::parse(text);
         (parsed.syntax(), !parsed.errors().is_empty())
     };
     let model = if wants_model { locate::locate_root(&root) } else { empty_model() };
     let imports = if wants_imports { imports::imports(&root, text) } else { Vec::new() };
-    Analysis { model: Ok(model), imports, broken }
+    Analysis { model: Ok(model), imports, broken, notes }
 }
 
 /// Lints the given files together, all merged (`check --isolated`). `files` holds
@@ -252,7 +261,7 @@ pub fn check(files: &[(String, String)], registry: &Registry) -> Report {
 /// keys from the whole run.
 pub fn check_run(inputs: Vec<Input<'_>>, merge: Merge, registry: &Registry) -> Report {
     let sources: Vec<SourceFile<'_>> =
-        inputs.into_iter().map(|i| SourceFile::analysed(i.path, i.text, i.analysis.model, i.named)).collect();
+        inputs.into_iter().map(|i| SourceFile::analysed(i.path, i.text, i.analysis, i.named)).collect();
     let cx = Context::new(&sources, registry, merge);
     let mut diagnostics = Vec::new();
     for check in CHECKS {

@@ -3,8 +3,9 @@
 //! Nix (`src/libexpr/parser.y`, `addAttr`) turns the bindings of one `{ … }`, `rec { … }` or
 //! `let … in` into a tree of attribute sets while it parses: `a.b = 1;` creates (or enters)
 //! the set `a`; `a = { … };` next to an existing set `a` moves its attributes into that set
-//! (one level only); any other second definition of a name is "attribute 'a.b' already
-//! defined". `inherit` defines its names too. Dynamic names (`${e}`, `"${e}"`) are never
+//! (recursively, as Nix 2.26 and later do; a clash below the first level is kept apart in
+//! `nested`, because Nix 2.8 to 2.25 reject it); any other second definition of a name is
+//! "attribute 'a.b' already defined". `inherit` defines its names too. Dynamic names (`${e}`, `"${e}"`) are never
 //! compared. The resulting tree decides scoping as well (a `rec` set's scope holds what was
 //! merged into it, not what it was merged into), so [`Sets`] keeps it for `scope.rs`.
 //!
@@ -64,6 +65,9 @@ pub(crate) struct Sets<'t> {
     pub roots: FxMap<usize, u32>,
     absorbed: FxSet<usize>,
     pub problems: Vec<Problem>,
+    /// Nested sets merged the way Nix 2.26 and later merge them, which older Nix rejects
+    /// as duplicates (`a = { b.x = 1; }; a = { b.y = 2; };`): warnings, not errors.
+    pub nested: Vec<Problem>,
 }
 
 /// One element of an attribute path.
@@ -229,15 +233,32 @@ impl<'t> Sets<'t> {
     }
 
     /// `a = { … }; a = { … };`: the second set's attributes move into the first. Nix 2.8
-    /// drops the second set's dynamic attributes, and keeps the first set's `rec`.
+    /// drops the second set's dynamic attributes, and keeps the first set's `rec`. A name
+    /// that both sets define as sets is merged again, as Nix 2.26 and later do; Nix 2.8 to
+    /// 2.25 reject it, so it is noted in `nested` (a warning, not an error).
     fn merge(&mut self, into: u32, from: u32, detect: usize) {
         let entries = std::mem::take(&mut self.sets[from as usize].entries);
         // Nix stops at the first clash in its own (address) order of names: list them all.
         for e in entries {
             if let Some(i) = self.find(into, &e.name) {
-                let first = self.sets[into as usize].entries[i].pos;
+                let old = &self.sets[into as usize].entries[i];
+                let first = old.pos;
                 // Nix positions this one at the first definition, naming the second.
                 let msg = already(&e.name);
+                if let (Def::Set(a), Def::Set(b)) = (&old.def, &e.def) {
+                    let (a, b) = (*a, *b);
+                    let msg = format!("Nix before 2.26 rejects this: {msg}");
+                    self.nested.push(Problem {
+                        kind: ErrorKind::NestedMerge,
+                        detect,
+                        offset: first,
+                        message: msg,
+                        prev: Some(e.pos),
+                        body: None,
+                    });
+                    self.merge(a, b, detect);
+                    continue;
+                }
                 self.problem(ErrorKind::DuplicateAttribute, detect, first, msg, Some(e.pos));
                 continue;
             }

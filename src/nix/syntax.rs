@@ -13,6 +13,9 @@ pub enum ErrorKind {
     DuplicateAttribute,
     /// A variable bound nowhere (`undefined-variable`).
     UndefinedVariable,
+    /// Not an error for Nix 2.26 and later: two sets defining the same nested set, which
+    /// they merge and Nix 2.8 to 2.25 reject (`nested-merge`, a warning).
+    NestedMerge,
 }
 
 /// The first error Nix's parser would report for a file, positioned for `file:line:col`.
@@ -75,6 +78,19 @@ pub fn parse(text: &str) -> Result<SyntaxNode, SyntaxError> {
 /// (only when there is none of those, as Nix checks them after parsing) every undefined
 /// variable in text order.
 pub fn diagnose(text: &str) -> (SyntaxNode, Vec<SyntaxError>) {
+    let (root, errors, _) = diagnose_all(text);
+    (root, errors)
+}
+
+/// Parses like [`parse`], and also returns what only older Nix rejects (nested sets merged
+/// as Nix 2.26 and later merge them): warnings for `check`, and a count that an edit must
+/// not raise.
+pub fn parse_noting(text: &str) -> Result<(SyntaxNode, Vec<SyntaxError>), SyntaxError> {
+    let (root, mut errors, notes) = diagnose_all(text);
+    if errors.is_empty() { Ok((root, notes)) } else { Err(errors.swap_remove(0)) }
+}
+
+fn diagnose_all(text: &str) -> (SyntaxNode, Vec<SyntaxError>, Vec<SyntaxError>) {
     let parsed = rnix::Root::parse(text);
     let root = parsed.syntax();
     let mut early: Vec<Problem> = Vec::new();
@@ -102,12 +118,17 @@ pub fn diagnose(text: &str) -> (SyntaxNode, Vec<SyntaxError>) {
         cut_short(&root, &mut early);
         early.sort_by_key(|p| (p.detect, p.offset));
         let idx = LineIndex::new(text);
-        return (root, early.into_iter().map(|p| p.position(text, &idx)).collect());
+        return (root, early.into_iter().map(|p| p.position(text, &idx)).collect(), Vec::new());
     }
     let mut undefined = super::scope::undefined(text, &root, &sets);
     undefined.sort_by_key(|p| p.offset);
+    let nested = sets.nested.clone();
+    if undefined.is_empty() && nested.is_empty() {
+        return (root, Vec::new(), Vec::new());
+    }
     let idx = LineIndex::new(text);
-    (root, undefined.into_iter().map(|p| p.position(text, &idx)).collect())
+    let notes = nested.into_iter().map(|p| p.position(text, &idx)).collect();
+    (root, undefined.into_iter().map(|p| p.position(text, &idx)).collect(), notes)
 }
 
 /// Nix's parser stops at a syntax error, but first reduces what the tokens before it
