@@ -19,6 +19,11 @@ use crate::store_url::StoreUrl;
 /// The key NixOS (and Nix's built-in default) always trusts.
 pub const NIXOS_KEY_NAME: &str = "cache.nixos.org-1";
 
+/// A key Determinate Nix trusts in its own nix.conf (with `-4` … `-10`): FlakeHub's cache
+/// needs no key in a configuration that uses Determinate Nix (`determinate.enable`,
+/// `determinateNix.*`, the `determinate` flake input).
+pub const FLAKEHUB_KEY_NAME: &str = "cache.flakehub.com-3";
+
 /// One file of the run, parsed and located. Files not `named` are context: they count as
 /// evidence (keys, caches, settings, imports) but their own findings are not reported.
 pub struct SourceFile<'a> {
@@ -161,6 +166,8 @@ pub struct Context<'a> {
     paired: HashMap<&'a str, Option<&'a str>>,
     /// Key names that some store URL of the run pairs with.
     used: HashSet<&'a str>,
+    /// Some file of the run uses Determinate Nix, whose own nix.conf trusts FlakeHub's keys.
+    determinate: bool,
     /// Which files NixOS merges into one configuration.
     pub merge: Merge,
 }
@@ -181,7 +188,8 @@ impl<'a> Context<'a> {
             }
         }
         let (paired, used) = pairing(registry, &items);
-        Context { files, registry, lists, items, paired, used, merge }
+        let determinate = files.iter().any(|f| f.text.contains("determinate"));
+        Context { files, registry, lists, items, paired, used, determinate, merge }
     }
 
     pub fn models(&self) -> impl Iterator<Item = (usize, &'a FileModel)> + '_ {
@@ -242,9 +250,11 @@ impl<'a> Context<'a> {
             Some(first) => *first,
             None => self.keys().filter_map(Item::key_name).find(|n| self.registry.pairs(&pairing_url(url), n)),
         };
-        listed.or_else(|| {
-            (self.nixos_key_is_implicit(file) && self.registry.pairs(url, NIXOS_KEY_NAME)).then_some(NIXOS_KEY_NAME)
-        })
+        listed
+            .or_else(|| {
+                (self.nixos_key_is_implicit(file) && self.registry.pairs(url, NIXOS_KEY_NAME)).then_some(NIXOS_KEY_NAME)
+            })
+            .or_else(|| (self.determinate && self.registry.pairs(url, FLAKEHUB_KEY_NAME)).then_some(FLAKEHUB_KEY_NAME))
     }
 
     /// True when some store URL of this run plausibly pairs with the key `name`.

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use super::context::{Context, Item, ListRef, show, store_url};
 use super::{Diagnostic, Rule, Severity, unused_key};
 use crate::nix::model::{ElemValue, ListValue, SiteKind};
-use crate::pairing;
+use crate::pairing::{self, domain};
 use crate::store_url::StoreUrl;
 
 pub const RULE: Rule = Rule {
@@ -36,7 +36,10 @@ configurations follow. A key pairs with a cache when any of these links them:
   `install.determinate.systems` and `cache.flakehub.com-3`, `cache.flox.dev` and
   `flox-cache-public-1`).
 cache.nixos.org always has its key unless a module forces `trusted-public-keys` with
-`lib.mkForce`, because NixOS and Nix add it by default. When a key list is computed
+`lib.mkForce`, because NixOS and Nix add it by default. Likewise FlakeHub's cache
+(`cache.flakehub.com`, `install.determinate.systems`) needs no key in a configuration that
+uses Determinate Nix (a file of the run mentions `determinate`): Determinate's own nix.conf
+trusts `cache.flakehub.com-3` … `-10`. When a key list is computed
 (`map`, `mkMerge`, `++ keys`, text interpolation), it may hold any key: no cache is
 reported then (`not-checked` says which list).
 
@@ -53,7 +56,11 @@ the named files only). Stores opened with `?trusted=1` are exempt: Nix accepts t
 paths unsigned; so are local stores.
 When a key of the same block pairs with no substituter either, the finding is `info`:
 the two probably belong together under names no convention links (`http://10.0.0.8:5000`
-and `vladof.example.com-1`); `check --online` tells.
+and `vladof.example.com-1`); `check --online` tells. It is `info` too for a cache on a
+private network that the registry does not know (an IP address, a name without a dot, a
+tailnet, `.lan`, `.home.arpa` and other names the internet does not resolve): such caches
+are often pull-through proxies or routers (nginx, ncps, ncro) whose paths carry the
+upstream's signature, which no name can tell. A registry cache (magnolia) still warns.
 
 With `--online` the signatures decide: when a trusted key is seen signing the cache's
 narinfo, this finding is shown as `info`, superseded, with the signer's name, and the
@@ -83,6 +90,12 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             Some(key) => {
                 let msg = format!(
                     "no trusted key pairs with `{shown}` by name; `{key}`, in the same block, pairs with no substituter either and may sign it (`cachectl check --online` tells; a cachectl.toml route pairs them)"
+                );
+                out.push(cx.at_item(item, &ORPHAN, msg));
+            }
+            None if cx.registry.by_url(&url.raw).is_none() && domain::is_private_network(&url.host) => {
+                let msg = format!(
+                    "no trusted key pairs with `{shown}` by name; a cache on a private network is often a pull-through proxy or router whose paths carry the upstream's signature (`cachectl check --online` tells; otherwise add its key, or a cachectl.toml route)"
                 );
                 out.push(cx.at_item(item, &ORPHAN, msg));
             }
@@ -228,11 +241,30 @@ mod tests {
         );
         let lines = lint1(&text, "no-trusted-key");
         assert!(lines.len() == 1 && lines[0].contains("info[no-trusted-key]"), "{lines:?}");
-        // In two different files they stay warnings.
-        let subs = module(&["http://10.42.0.8:5000"], &[], "    connect-timeout = 5;\n    fallback = true;\n");
+        // In two different files they stay warnings, for a public host.
+        let subs = module(&["https://nix.acme.io"], &[], "");
         let keys = module(&[], &[&vladof], "");
         let lines = all(&[("a.nix", &subs), ("b.nix", &keys)]);
         assert_eq!(lines.iter().filter(|l| l.contains(": warning[")).count(), 2, "{lines:?}");
+        // A cache on a private network may be a proxy signed by its upstream: info.
+        let subs = module(&["http://10.42.0.8:5000"], &[], "    connect-timeout = 5;\n    fallback = true;\n");
+        let lines = all(&[("a.nix", &subs), ("b.nix", &keys)]);
+        assert!(
+            lines.iter().any(|l| l.contains("a.nix:4:22: info[no-trusted-key]") && l.contains("proxy")),
+            "{lines:?}"
+        );
+        // The registry's own caches still warn (magnolia's key is known).
+        let subs = module(&["http://magnolia:5000"], &[], "    connect-timeout = 5;\n    fallback = true;\n");
+        let lines = lint1(&subs, "no-trusted-key");
+        assert!(lines.len() == 1 && lines[0].contains("warning[no-trusted-key]"), "{lines:?}");
+    }
+
+    #[test]
+    fn flakehub_needs_no_key_under_determinate_nix() {
+        let subs = "{ nix.settings.extra-substituters = [ \"https://cache.flakehub.com\" ]; }";
+        assert_eq!(lint1(subs, "no-trusted-key").len(), 1);
+        let det = "{ determinate.enable = true; }";
+        assert!(lint(&[("a.nix", subs), ("b.nix", det)], "no-trusted-key").is_empty());
     }
 
     #[test]

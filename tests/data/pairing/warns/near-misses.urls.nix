@@ -2,7 +2,7 @@
 # under a country suffix, another tailnet. Their keys are in near-misses.keys.nix.
 {
   nix.settings.substituters = [
-    "https://attic.jardin.example/oss"
+    "https://attic.jardin.dev/oss"
     "https://cache.verger.co.uk"
     "https://pommier.tail1111.ts.net"
   ];
