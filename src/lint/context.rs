@@ -57,7 +57,10 @@ pub fn site_domain(file: usize, site: &Site) -> Domain<'_> {
             Domain::Modules(if p == "config." { "" } else { p })
         }
         SiteKind::FlakeConfig => Domain::Flake(file),
-        SiteKind::ExtraOptions => Domain::NixConf(file),
+        SiteKind::ExtraOptions | SiteKind::ConfText => Domain::NixConf(file),
+        // Read by other code (a vars file, a function's result) or written to their own
+        // nix.conf (Determinate Nix), or computed: each stands alone like a flake's.
+        SiteKind::Bare | SiteKind::Determinate | SiteKind::Computed => Domain::Flake(file),
     }
 }
 

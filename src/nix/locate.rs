@@ -11,7 +11,7 @@
 use rnix::{SyntaxKind as K, SyntaxNode, TextRange};
 
 use super::model::*;
-use super::resolve::{elements_of_text, resolve_list};
+use super::resolve::{let_binding, resolve_list};
 use super::syntax::{self, SyntaxError};
 
 /// Parses and locates in one go.
@@ -28,14 +28,19 @@ pub fn locate_root(root: &SyntaxNode) -> FileModel {
     }
     let (create, is_flake) = super::create::create_point(root);
     let mut sites: Vec<Site> = w.sites.into_iter().map(|b| b.site).collect();
+    sites.extend(super::conftext::sites(root, &w.skip));
+    let found = super::bare::find(root, &super::bare::Taken { sites: &sites, skip: &w.skip });
+    sites.extend(found.sites);
     sites.sort_by_key(|s| s.range.start());
-    FileModel { sites, refusals: w.refusals, create, is_flake }
+    FileModel { sites, refusals: w.refusals, strays: found.strays, create, is_flake }
 }
 
 #[derive(Default)]
 struct Walker {
     sites: Vec<Builder>,
     refusals: Vec<Refusal>,
+    /// Ranges the later passes must not look into (computed values, extraOptions text).
+    skip: Vec<TextRange>,
     next_scope: u32,
 }
 
@@ -101,6 +106,15 @@ fn classify(path: &[String]) -> Target {
             None => Target::Setting { site_len: n - 1, site_kind: SiteKind::Settings },
         };
     }
+    if at(3) == Some("determinateNix") && at(2) == Some("customSettings") {
+        return match ListKind::from_setting(last) {
+            Some(kind) => Target::List { site_len: n - 1, site_kind: SiteKind::Determinate, kind },
+            None => Target::Setting { site_len: n - 1, site_kind: SiteKind::Determinate },
+        };
+    }
+    if at(2) == Some("determinateNix") && last == "customSettings" {
+        return Target::Container { site_kind: SiteKind::Determinate };
+    }
     if at(2) == Some("nix") {
         if let Some(kind) = ListKind::from_legacy(last) {
             return Target::List { site_len: n - 1, site_kind: SiteKind::Legacy, kind };
@@ -146,6 +160,7 @@ impl Walker {
                         lists: Vec::new(),
                         anchor: anchor_none,
                         other: Vec::new(),
+                        auto: true,
                     },
                 });
                 self.sites.len() - 1
@@ -191,6 +206,7 @@ impl Walker {
                 }
             }
             K::NODE_APPLY => self.apply(node, path, scope),
+            _ if matches!(classify(path), Target::Container { .. }) => self.computed(node, path, scope),
             _ => {
                 for c in node.children() {
                     let s = self.fresh();
@@ -221,6 +237,9 @@ impl Walker {
             if let Some(body) = body {
                 return self.expr(body, path, scope);
             }
+        }
+        if matches!(classify(path), Target::Container { .. }) {
+            return self.computed(node, path, scope);
         }
         for c in node.children() {
             let s = self.fresh();
@@ -283,7 +302,8 @@ impl Walker {
                 site.anchor = Some(anchor);
             }
             Target::ExtraOptions { site_len } => {
-                let lists = extra_options(&value, b.text_range());
+                self.skip.push(value.text_range());
+                let lists = super::conftext::lists_in(&value, true);
                 if !lists.is_empty() {
                     let site = self.site(scope, SiteKind::ExtraOptions, &full[..site_len], b.text_range());
                     site.lists.extend(lists);
@@ -291,6 +311,32 @@ impl Walker {
             }
             Target::Container { .. } | Target::Other => self.expr(&value, &full, scope),
         }
+    }
+
+    /// The value of `nix.settings` (or `nixConfig`, `customSettings`) is not a set: a name
+    /// bound to a set in a `let` of the file is followed; anything else is a read-only site
+    /// whose strings are read for `list`, and a refusal that blocks creating a second block.
+    fn computed(&mut self, node: &SyntaxNode, path: &[String], scope: u32) {
+        if node.kind() == K::NODE_IDENT
+            && let Some(v) = let_binding(node, &node.text().to_string())
+            && v.kind() == K::NODE_ATTR_SET
+        {
+            self.skip.push(v.text_range());
+            return self.attrset(&v, path, scope);
+        }
+        self.skip.push(node.text_range());
+        let joined = path.join(".");
+        let what = call_parts(node).map_or_else(|| node.text().to_string(), |(name, _)| name);
+        let what: String = what.chars().take(60).collect();
+        let reason = format!(
+            "`{joined}` is computed (`{}`); cachectl cannot edit a computed value safely, edit it by hand",
+            what.lines().next().unwrap_or_default().trim()
+        );
+        self.refusals.push(Refusal { range: node.text_range(), reason: reason.clone() });
+        let s = self.fresh();
+        let site = self.site(s, SiteKind::Computed, path, node.text_range());
+        site.lists = super::bare::strings_as_lists(node, &reason);
+        site.auto = false;
     }
 
     fn inherit(&mut self, node: &SyntaxNode, path: &[String], scope: u32) {
@@ -318,41 +364,4 @@ impl Walker {
             site.anchor = Some(Anchor::After { binding, prefix: String::new() });
         }
     }
-}
-
-/// Cache settings written as nix.conf lines inside `nix.extraOptions` (read-only).
-fn extra_options(value: &SyntaxNode, binding: TextRange) -> Vec<CacheList> {
-    let Some(string) = std::iter::once(value.clone()).chain(value.descendants()).find(|n| n.kind() == K::NODE_STRING)
-    else {
-        return Vec::new();
-    };
-    let mut lists = Vec::new();
-    for (offset, content) in super::literal::raw_content(&string) {
-        let mut line_start = offset;
-        for line in content.split_inclusive('\n') {
-            let trimmed = line.trim_start();
-            let lead = line.len() - trimmed.len();
-            if let Some((key, rest)) = trimmed.split_once('=')
-                && let Some(kind) = ListKind::from_setting(key.trim())
-            {
-                let rest_off = line_start + lead + key.len() + 1;
-                let elements = elements_of_text(rest.trim_end(), rest_off);
-                let end = line_start + line.trim_end().len();
-                lists.push(CacheList {
-                        kind,
-                        binding: syntax::range(line_start + lead, end.max(line_start + lead)),
-                        value: ListValue::Refused {
-                            reason: format!(
-                                "`{}` is set in nix.extraOptions text (nix.conf lines); cachectl does not edit that text: move it to nix.settings",
-                                kind.name()
-                            ),
-                            elements,
-                        },
-                    });
-            }
-            line_start += line.len();
-        }
-    }
-    let _ = binding;
-    lists
 }

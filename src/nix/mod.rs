@@ -1,5 +1,8 @@
 //! The pure core: parse Nix text, locate cache lists, plan and verify edits. No I/O here.
 
+pub mod bare;
+pub mod choose;
+pub mod conftext;
 pub mod create;
 pub mod edit;
 pub mod literal;
