@@ -100,6 +100,10 @@ fn classify(path: &[String]) -> Target {
     let n = path.len();
     let at = |i: usize| path.get(n.wrapping_sub(i)).map(String::as_str);
     let last = at(1).unwrap_or_default();
+    // `options.nix.settings = mkOption { … }` declares an option; it sets nothing.
+    if path.first().is_some_and(|p| p == "options") {
+        return Target::Other;
+    }
     if at(3) == Some("nix") && at(2) == Some("settings") {
         return match ListKind::from_setting(last) {
             Some(kind) => Target::List { site_len: n - 1, site_kind: SiteKind::Settings, kind },

@@ -156,6 +156,8 @@ pub fn add(text: &str, req: &AddRequest) -> Result<Outcome, EditError> {
         let s = &sites[*i];
         let place = match s.kind {
             SiteKind::Settings | SiteKind::Legacy => String::new(),
+            SiteKind::ExtraOptions => " of nix.extraOptions".to_owned(),
+            _ if s.path.starts_with('(') => format!(" of the file's {}", s.path.trim_matches(['(', ')'])),
             _ => format!(" of `{}`", s.path),
         };
         let ro = if l.refusal().is_some() { ", which cachectl cannot edit" } else { "" };
@@ -372,14 +374,14 @@ fn read_only_places(mut places: Vec<(usize, String)>, editable_too: bool) -> Edi
     let line = places[0].0;
     let lines: Vec<String> = places.iter().map(|(l, _)| format!("line {l}")).collect();
     let why = places[0].1.split([';', ':']).next().unwrap_or_default().to_owned();
-    let hint = match editable_too {
-        true => "remove it there by hand, or pass --at LINE to remove only the places cachectl can edit",
-        false => "remove it there by hand",
+    let (also, hint) = match editable_too {
+        true => ("also ", "remove it there by hand, or pass --at LINE to remove only the places cachectl can edit"),
+        false => ("", "remove it there by hand"),
     };
     EditError::Refused {
         line,
         reason: format!(
-            "it is also set where cachectl cannot edit ({}: {why}); nothing was removed: {hint}",
+            "it is {also}set where cachectl cannot edit ({}: {why}); nothing was removed: {hint}",
             lines.join(", ")
         ),
     }
