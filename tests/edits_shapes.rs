@@ -440,8 +440,8 @@ fn nix_conf_text_is_refused_with_its_lines() {
     add_file(
         "refuse/etc-nix-conf-text.nix",
         expect![[r#"
-        error: line 5: this file already sets caches where cachectl cannot add safely, and a new block beside them would be wrong: line 5 (`extra-substituters` in `environment.etc."nix/nix.conf".text`, read-only), line 6 (`extra-trusted-public-keys` in `environment.etc."nix/nix.conf".text`, read-only); edit one of them by hand, or move them to nix.settings and run cachectl again
-    "#]],
+            error: line 5: this file already sets caches where cachectl cannot add safely, and a new block beside them would be wrong: line 5 (`extra-substituters` in `environment.etc."nix/nix.conf".text`, read-only), line 6 (`extra-trusted-public-keys` in `environment.etc."nix/nix.conf".text`, read-only); edit one of them by hand, or move them to nix.settings and run cachectl again
+        "#]],
     );
     add_nc(
         "refuse/etc-nix-conf-text.nix",
@@ -464,8 +464,8 @@ fn folded_records_are_refused_never_duplicated() {
     add_file(
         "refuse/foldl-records.nix",
         expect![[r#"
-        error: line 11: this file already sets caches where cachectl cannot add safely, and a new block beside them would be wrong: line 11 (`nix.settings` is computed (`foldl'`)); edit one of them by hand, or move them to nix.settings and run cachectl again
-    "#]],
+            error: line 6: this file already sets caches where cachectl cannot add safely, and a new block beside them would be wrong: line 6 (a public key outside the cache settings cachectl reads), line 11 (`nix.settings` is computed (`foldl'`)); edit one of them by hand, or move them to nix.settings and run cachectl again
+        "#]],
     );
     add_nc(
         "refuse/foldl-records.nix",

@@ -152,7 +152,67 @@ pub fn find(root: &SyntaxNode, taken: &Taken<'_>) -> Found {
             }
         }
     }
+    strays_elsewhere(root, taken, &mut found);
     found
+}
+
+/// Names that hold caches in code that is not Nix settings (`trustedPublicKeys`, …).
+const CACHE_WORDS: &[&str] = &[
+    "trustedPublicKeys",
+    "extraSubstituters",
+    "extraTrustedPublicKeys",
+    "trustedSubstituters",
+    "binary-caches",
+    "binary-cache-public-keys",
+    "extra-binary-caches",
+];
+
+/// Public keys in strings outside every site, and reads of cache lists (`cfg.substituters`,
+/// `caches.trustedPublicKeys`): the file deals with caches in a way cachectl does not read,
+/// so a new block would be a guess.
+fn strays_elsewhere(root: &SyntaxNode, taken: &Taken<'_>, found: &mut Found) {
+    let mut known: HashSet<TextRange> = HashSet::new();
+    for s in taken.sites.iter().chain(&found.sites) {
+        for l in &s.lists {
+            for e in l.elements().iter().chain(l.conditional()) {
+                known.insert(e.range);
+                known.extend(e.literal_range);
+            }
+        }
+    }
+    let skipped = |r: TextRange| taken.skip.iter().any(|s| s.contains_range(r));
+    for n in root.descendants() {
+        if skipped(n.text_range()) {
+            continue;
+        }
+        let what = match n.kind() {
+            K::NODE_STRING if !known.iter().any(|k| n.text_range().contains_range(*k)) => {
+                let words: Vec<String> = match read_string(&n) {
+                    Some(v) => v.split_whitespace().map(str::to_owned).collect(),
+                    None => super::literal::raw_content(&n)
+                        .iter()
+                        .flat_map(|(_, t)| t.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+                        .collect(),
+                };
+                let key = words.iter().any(|w| w.contains(':') && crate::keys::PublicKey::parse(w).is_ok());
+                if !key {
+                    continue;
+                }
+                "a public key outside the cache settings cachectl reads".to_owned()
+            }
+            K::NODE_SELECT | K::NODE_ATTRPATH_VALUE => {
+                let Some(path) = n.children().find(|c| c.kind() == K::NODE_ATTRPATH) else { continue };
+                let Some(last) = path.children().last().map(|c| c.text().to_string()) else { continue };
+                let listed = cache_kind(&last).is_some() && n.kind() == K::NODE_SELECT;
+                if !(listed || CACHE_WORDS.contains(&last.as_str())) || in_declaration(&n) {
+                    continue;
+                }
+                format!("`{}` deals with caches in a way cachectl does not read", path.text())
+            }
+            _ => continue,
+        };
+        found.strays.push(Refusal { range: n.text_range(), reason: what });
+    }
 }
 
 fn bare_set(set: &SyntaxNode, bound: &HashSet<TextRange>, found: &mut Found) {

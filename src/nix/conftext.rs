@@ -180,7 +180,8 @@ pub fn sites(root: &SyntaxNode, skip: &[TextRange]) -> Vec<Site> {
     let mut out = Vec::new();
     for s in root.descendants().filter(|n| n.kind() == K::NODE_STRING) {
         let r = s.text_range();
-        if skip.iter().any(|k| k.contains_range(r)) || s.ancestors().skip(1).any(|a| a.kind() == K::NODE_STRING) {
+        // A string nested in another's interpolation has lines of its own (`"NIX_CONFIG=${''…''}"`).
+        if skip.iter().any(|k| k.contains_range(r)) {
             continue;
         }
         let path = path_of(&s);
