@@ -9,6 +9,7 @@ pub mod literal;
 pub mod locate;
 pub mod model;
 pub mod plan;
+pub mod plan_remove;
 pub mod resolve;
 pub mod syntax;
 pub mod verify;

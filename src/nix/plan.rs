@@ -7,6 +7,7 @@ use thiserror::Error;
 use super::choose;
 use super::edit::{self, TextEdit};
 use super::model::*;
+pub use super::plan_remove::remove;
 use super::syntax::{self, LineIndex, SyntaxError};
 use super::verify::{self, Op};
 use crate::keys;
@@ -83,7 +84,7 @@ impl Ctx<'_> {
     }
 
     /// The site that `--at LINE` names.
-    fn site_at(&self, line: usize) -> Result<usize, EditError> {
+    pub(crate) fn site_at(&self, line: usize) -> Result<usize, EditError> {
         let hit = self.model.sites.iter().enumerate().filter(|(_, s)| {
             let (a, b) = (self.line(s.range), self.lines.line(syntax::end(s.range).saturating_sub(1)));
             (a..=b).contains(&line)
@@ -95,13 +96,13 @@ impl Ctx<'_> {
     }
 }
 
-fn context(text: &str) -> Result<Ctx<'_>, EditError> {
+pub(crate) fn context(text: &str) -> Result<Ctx<'_>, EditError> {
     let root = syntax::parse(text).map_err(EditError::Syntax)?;
     let model = super::locate::locate_root(&root);
     Ok(Ctx { text, root, model, lines: LineIndex::new(text) })
 }
 
-fn url_matches(elem: &Element, keys: &[String]) -> bool {
+pub(crate) fn url_matches(elem: &Element, keys: &[String]) -> bool {
     elem.value.as_str().is_some_and(|v| keys.contains(&store_url::normalize(v)))
 }
 
@@ -299,97 +300,9 @@ fn append_op(cx: &Ctx<'_>, l: &CacheList, value: &str) -> Result<Op, EditError> 
     }
 }
 
-/// Plans, applies and verifies `remove`.
-pub fn remove(text: &str, req: &RemoveRequest) -> Result<Outcome, EditError> {
-    let cx = context(text)?;
-    let urls: Vec<String> = req.urls.iter().map(|u| store_url::normalize(u)).collect();
-    let only = req.at.map(|l| cx.site_at(l)).transpose()?;
-    let mut ops = Vec::new();
-    let mut notes: Vec<Note> = Vec::new();
-    let mut read_only: Vec<(usize, String)> = Vec::new();
-    for (i, site) in cx.model.sites.iter().enumerate() {
-        if only.is_some_and(|o| o != i) {
-            continue;
-        }
-        for l in &site.lists {
-            let hit = |e: &Element| {
-                if l.kind.is_keys() {
-                    e.value.as_str().and_then(keys::key_name).is_some_and(|n| req.key_names.iter().any(|k| k == n))
-                } else {
-                    url_matches(e, &urls)
-                }
-            };
-            if let Some(e) = l.conditional().iter().find(|e| hit(e)) {
-                return Err(EditError::Refused {
-                    line: cx.line(e.range),
-                    reason: format!(
-                        "{} is added conditionally (`++ …`); remove it by hand",
-                        e.value.as_str().unwrap_or_default()
-                    ),
-                });
-            }
-            let hits: Vec<&Element> = l.elements().iter().filter(|e| hit(e)).collect();
-            if hits.is_empty() {
-                continue;
-            }
-            if let Some(reason) = l.refusal() {
-                read_only.extend(hits.iter().map(|e| (cx.line(e.range), reason.to_owned())));
-                continue;
-            }
-            for e in &hits {
-                let shown = e.value.as_str().map(keys::redacted).unwrap_or_default();
-                notes.push(Note {
-                    line: cx.line(e.range),
-                    warning: false,
-                    message: format!("removed {shown} from {}", l.kind.name()),
-                });
-            }
-            let ListValue::Literal { target, .. } = &l.value else { continue };
-            let op = if hits.len() == l.elements().len() && edit::clearable(&cx.root, *target) {
-                Op::Clear { list: *target, elements: hits.iter().map(|e| e.range).collect() }
-            } else {
-                // Elements of a let-bound list shared by two options are removed once.
-                let fresh: Vec<Op> =
-                    hits.iter().map(|e| Op::Remove { element: e.range }).filter(|o| !ops.contains(o)).collect();
-                ops.extend(fresh);
-                continue;
-            };
-            if !ops.contains(&op) {
-                ops.push(op);
-            }
-        }
-    }
-    if !read_only.is_empty() {
-        return Err(read_only_places(read_only, !ops.is_empty()));
-    }
-    notes.dedup();
-    finish(&cx, ops, notes)
-}
-
-/// `remove` refuses when the cache is also set where cachectl cannot edit: removing only
-/// the editable places would leave the cache configured while saying it was removed.
-fn read_only_places(mut places: Vec<(usize, String)>, editable_too: bool) -> EditError {
-    places.sort();
-    places.dedup_by_key(|(l, _)| *l);
-    let line = places[0].0;
-    let lines: Vec<String> = places.iter().map(|(l, _)| format!("line {l}")).collect();
-    let why = places[0].1.split([';', ':']).next().unwrap_or_default().to_owned();
-    let (also, hint) = match editable_too {
-        true => ("also ", "remove it there by hand, or pass --at LINE to remove only the places cachectl can edit"),
-        false => ("", "remove it there by hand"),
-    };
-    EditError::Refused {
-        line,
-        reason: format!(
-            "it is {also}set where cachectl cannot edit ({}: {why}); nothing was removed: {hint}",
-            lines.join(", ")
-        ),
-    }
-}
-
 /// Turns operations into edits, applies them, and verifies the result re-parses to exactly
 /// the intended lists. Nothing is returned for writing unless all of that holds.
-fn finish(cx: &Ctx<'_>, ops: Vec<Op>, notes: Vec<Note>) -> Result<Outcome, EditError> {
+pub(crate) fn finish(cx: &Ctx<'_>, ops: Vec<Op>, notes: Vec<Note>) -> Result<Outcome, EditError> {
     if ops.is_empty() {
         return Ok(Outcome { new_text: None, notes });
     }
