@@ -558,3 +558,130 @@ fn extra_options_already_listing_the_cache() {
     "#]],
     );
 }
+
+#[test]
+fn two_sites_reading_the_same_let_lists_are_one_place() {
+    add_file(
+        "shapes/shared-let-two-sites.nix",
+        expect![[r##"
+        # eval: (call m).determinateNix.customSettings
+        # One module for NixOS and nix-darwin with Determinate: both read the same lists.
+        { ... }:
+        let
+          substituters = [
+            "https://cache.nixos.org"
+            "https://nix-community.cachix.org"
+            "http://magnolia:5000"
+          ];
+          trusted-public-keys = [
+            "cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY="
+            "nix-community.cachix.org-1:mB9FSh9qf2dCimDSUo8Zy7bkq5CX+/rkCWyvRCYg3Fs="
+            "magnolia.cache:7MVdzDOzQsVItEh+ewmU4Ga8TOke40asmXY1p9nQhC0="
+          ];
+        in
+        {
+          nix.settings = {
+            inherit substituters trusted-public-keys;
+          };
+          determinateNix.customSettings = {
+            inherit substituters trusted-public-keys;
+            lazy-trees = true;
+          };
+        }
+    "##]],
+    );
+    remove_nc(
+        "shapes/shared-let-two-sites.nix",
+        expect![[r##"
+        # note line 7: removed https://nix-community.cachix.org from substituters
+        # note line 11: removed nix-community.cachix.org-1:mB9FSh9qf2dCimDSUo8Zy7bkq5CX+/rkCWyvRCYg3Fs= from trusted-public-keys
+        # eval: (call m).determinateNix.customSettings
+        # One module for NixOS and nix-darwin with Determinate: both read the same lists.
+        { ... }:
+        let
+          substituters = [
+            "https://cache.nixos.org"
+          ];
+          trusted-public-keys = [
+            "cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY="
+          ];
+        in
+        {
+          nix.settings = {
+            inherit substituters trusted-public-keys;
+          };
+          determinateNix.customSettings = {
+            inherit substituters trusted-public-keys;
+            lazy-trees = true;
+          };
+        }
+    "##]],
+    );
+}
+
+#[test]
+fn vars_files_with_their_own_names() {
+    add_file(
+        "shapes/vars-public-keys.nix",
+        expect![[r##"
+        # eval: { substituters = m.substituters; trusted-public-keys = m.publicKeys; }
+        # One list of caches for flake.nix (nixConfig) and the hosts (nix.settings).
+        {
+          substituters = [
+            "https://cache.nixos.org"
+            "https://nix-community.cachix.org"
+            "http://magnolia:5000"
+          ];
+
+          publicKeys = [
+            "nix-community.cachix.org-1:mB9FSh9qf2dCimDSUo8Zy7bkq5CX+/rkCWyvRCYg3Fs="
+            "magnolia.cache:7MVdzDOzQsVItEh+ewmU4Ga8TOke40asmXY1p9nQhC0="
+          ];
+        }
+    "##]],
+    );
+    remove_nc(
+        "shapes/vars-public-keys.nix",
+        expect![[r##"
+        # note line 6: removed https://nix-community.cachix.org from substituters
+        # note line 10: removed nix-community.cachix.org-1:mB9FSh9qf2dCimDSUo8Zy7bkq5CX+/rkCWyvRCYg3Fs= from trusted-public-keys
+        # eval: { substituters = m.substituters; trusted-public-keys = m.publicKeys; }
+        # One list of caches for flake.nix (nixConfig) and the hosts (nix.settings).
+        {
+          substituters = [
+            "https://cache.nixos.org"
+          ];
+
+          publicKeys = [ ];
+        }
+    "##]],
+    );
+    add_file(
+        "shapes/vars-camel-case.nix",
+        expect![[r##"
+        # eval: { extra-substituters = (call m).nixSettings.extraSubstituters; extra-trusted-public-keys = (call m).nixSettings.extraTrustedPublicKeys; }
+        { lib, ... }:
+        {
+          nixSettings = {
+            extraSubstituters = [ "https://nix-community.cachix.org" "http://magnolia:5000" ];
+            extraTrustedPublicKeys = [ "nix-community.cachix.org-1:mB9FSh9qf2dCimDSUo8Zy7bkq5CX+/rkCWyvRCYg3Fs=" "magnolia.cache:7MVdzDOzQsVItEh+ewmU4Ga8TOke40asmXY1p9nQhC0=" ];
+          };
+        }
+    "##]],
+    );
+    remove_nc(
+        "shapes/vars-camel-case.nix",
+        expect![[r#"
+        # note line 5: removed https://nix-community.cachix.org from extra-substituters
+        # note line 6: removed nix-community.cachix.org-1:mB9FSh9qf2dCimDSUo8Zy7bkq5CX+/rkCWyvRCYg3Fs= from extra-trusted-public-keys
+        # eval: { extra-substituters = (call m).nixSettings.extraSubstituters; extra-trusted-public-keys = (call m).nixSettings.extraTrustedPublicKeys; }
+        { lib, ... }:
+        {
+          nixSettings = {
+            extraSubstituters = [ ];
+            extraTrustedPublicKeys = [ ];
+          };
+        }
+    "#]],
+    );
+}

@@ -39,7 +39,35 @@ pub struct Found {
 const DECLARATIONS: &[&str] = &["mkOption", "mkEnableOption", "mkPackageOption", "submodule", "submoduleWith"];
 
 fn cache_kind(name: &str) -> Option<ListKind> {
-    ListKind::from_setting(name).or_else(|| ListKind::from_legacy(name))
+    ListKind::from_setting(name).or_else(|| ListKind::from_legacy(name)).or(match name {
+        // The camelCase spellings vars files use for the same lists.
+        "extraSubstituters" => Some(ListKind::ExtraSubstituters),
+        "trustedPublicKeys" => Some(ListKind::TrustedPublicKeys),
+        "extraTrustedPublicKeys" => Some(ListKind::ExtraTrustedPublicKeys),
+        "trustedSubstituters" => Some(ListKind::TrustedSubstituters),
+        _ => None,
+    })
+}
+
+/// In a bare set with substituters but no known key list, the one sibling list that holds
+/// nothing but public keys (`publicKeys = [ "name:…" ];`) is its key list.
+fn key_list_by_content(set: &SyntaxNode, subs: ListKind) -> Option<CacheList> {
+    let mut hits = set.children().filter(|b| b.kind() == K::NODE_ATTRPATH_VALUE).filter_map(|b| {
+        let mut ch = b.children();
+        let (path, value) = (ch.next()?, ch.next()?);
+        let name = attr_names(&path).filter(|n| n.len() == 1)?.remove(0);
+        let value = resolve_list(&value);
+        let ListValue::Literal { elements, .. } = &value else { return None };
+        let keys = elements.iter().all(|e| e.value.as_str().is_some_and(|v| crate::keys::PublicKey::parse(v).is_ok()));
+        // An emptied list still counts when its name says it holds keys (after `remove`).
+        (keys && (!elements.is_empty() || name.to_ascii_lowercase().contains("key"))).then(|| CacheList {
+            kind: subs.partner(),
+            binding: b.text_range(),
+            value,
+        })
+    });
+    let first = hits.next()?;
+    hits.next().is_none().then_some(first)
 }
 
 fn in_declaration(node: &SyntaxNode) -> bool {
@@ -267,6 +295,11 @@ fn bare_set(set: &SyntaxNode, bound: &HashSet<TextRange>, found: &mut Found) {
     found.strays.extend(strays);
     if lists.is_empty() || declared > 0 {
         return;
+    }
+    if !lists.iter().any(|l| l.kind.is_keys())
+        && let Some(subs) = lists.iter().find(|l| l.kind.is_substituters()).map(|l| l.kind)
+    {
+        lists.extend(key_list_by_content(set, subs));
     }
     let has_subs = lists.iter().any(|l| !l.kind.is_keys());
     let has_keys = lists.iter().any(|l| l.kind.is_keys());

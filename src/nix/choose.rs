@@ -61,12 +61,10 @@ pub(crate) fn nowhere(cx: &Ctx<'_>) -> EditError {
 pub(crate) fn choose_site(cx: &Ctx<'_>) -> Result<Option<usize>, EditError> {
     let editable: Vec<(usize, &Site)> =
         cx.model.sites.iter().enumerate().filter(|(_, s)| s.auto && s.editable()).collect();
-    let with_subs: Vec<&(usize, &Site)> = editable
-        .iter()
-        .filter(|(_, s)| {
-            s.lists.iter().any(|l| l.kind.is_substituters() && (l.refusal().is_none() || s.anchor.is_some()))
-        })
-        .collect();
+    let subs_of = |s: &Site, literal: bool| {
+        s.lists.iter().any(|l| l.kind.is_substituters() && (!literal || l.refusal().is_none()))
+    };
+    let with_subs: Vec<&(usize, &Site)> = editable.iter().filter(|(_, s)| subs_of(s, true)).collect();
     let pick = |c: Vec<&(usize, &Site)>| -> Result<Option<usize>, EditError> {
         match c.len() {
             0 => Ok(None),
@@ -75,7 +73,19 @@ pub(crate) fn choose_site(cx: &Ctx<'_>) -> Result<Option<usize>, EditError> {
         }
     };
     if !with_subs.is_empty() {
-        return pick(with_subs);
+        return match shared_lists(&with_subs) {
+            true => Ok(Some(with_subs[0].0)),
+            false => pick(with_subs),
+        };
+    }
+    // Substituters that are all computed: one such site gets its own refusal (append
+    // refuses with the reason); several are named together.
+    let computed: Vec<&(usize, &Site)> =
+        editable.iter().filter(|(_, s)| subs_of(s, false) && s.anchor.is_some()).collect();
+    match computed.len() {
+        0 => {}
+        1 => return Ok(Some(computed[0].0)),
+        _ => return Err(nowhere(cx)),
     }
     let any: Vec<&(usize, &Site)> = editable.iter().filter(|(_, s)| s.anchor.is_some()).collect();
     if any.is_empty() && cx.model.sets_caches() {
@@ -125,4 +135,24 @@ pub(crate) fn overridden_by_text(cx: &Ctx<'_>, target: Option<&Site>) -> Result<
         }),
         None => Ok(()),
     }
+}
+
+/// True when every candidate reads the same `let`-bound lists (`inherit substituters …;` in
+/// both `nix.settings` and `determinateNix.customSettings`): one edit serves them all.
+fn shared_lists(candidates: &[&(usize, &Site)]) -> bool {
+    let targets = |s: &Site, keys: bool| -> Vec<Option<rnix::TextRange>> {
+        let lists = s.lists.iter().filter(|l| l.kind.is_keys() == keys);
+        lists
+            .map(|l| match &l.value {
+                ListValue::Literal { target, via_let: Some(_), .. } => Some(*target),
+                _ => None,
+            })
+            .collect()
+    };
+    let first = candidates[0].1;
+    let (subs, keys) = (targets(first, false), targets(first, true));
+    !keys.is_empty()
+        && subs.iter().all(Option::is_some)
+        && keys.iter().all(Option::is_some)
+        && candidates.iter().all(|(_, s)| targets(s, false) == subs && targets(s, true) == keys)
 }

@@ -75,7 +75,14 @@ pub fn remove(text: &str, req: &RemoveRequest) -> Result<Outcome, EditError> {
     if !read_only.is_empty() {
         return Err(read_only_places(read_only, !ops.is_empty()));
     }
-    notes.dedup();
+    // A let-bound list read by two sites is edited once, and reported once.
+    let mut seen: Vec<Note> = Vec::new();
+    notes.retain(|n| {
+        !seen.contains(n) && {
+            seen.push(n.clone());
+            true
+        }
+    });
     finish(&cx, ops, notes)
 }
 
