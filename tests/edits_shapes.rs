@@ -685,3 +685,86 @@ fn vars_files_with_their_own_names() {
     "#]],
     );
 }
+
+#[test]
+fn at_names_another_editable_place_when_the_cache_is_in_text() {
+    // nix-community is in the nix.conf text (read-only); --at 3 asks for nix.settings.
+    add_at(
+        &fixture("refuse/extra-options-and-settings.nix"),
+        NC_URL,
+        NC_KEY,
+        Some(3),
+        expect![[r##"
+        # note line 6: key nix-community.cachix.org-1 is already trusted
+        { ... }:
+        {
+          nix.settings.trusted-users = [ "root" ];
+          nix.settings.substituters = [
+            "https://nix-community.cachix.org"
+          ];
+          nix.extraOptions = ''
+            extra-substituters = https://nix-community.cachix.org
+            extra-trusted-public-keys = nix-community.cachix.org-1:mB9FSh9qf2dCimDSUo8Zy7bkq5CX+/rkCWyvRCYg3Fs=
+          '';
+        }
+    "##]],
+    );
+}
+
+#[test]
+fn at_on_a_computed_value_is_refused_never_planned_beside_it() {
+    add_at(
+        &fixture("refuse/settings-import.nix"),
+        MAG_URL,
+        MAG_KEY,
+        Some(3),
+        expect![[r#"
+        error: line 3: `nix.settings` is computed (`import`); cachectl cannot edit a computed value safely, edit it by hand
+    "#]],
+    );
+    add_at(
+        "{ lib, ... }:\n{\n  nix = {\n    settings = lib.mkIf true base;\n    gc.automatic = true;\n  };\n}\n",
+        MAG_URL,
+        MAG_KEY,
+        None,
+        expect![[r#"
+            error: line 4: this file already sets caches where cachectl cannot add safely, and a new block beside them would be wrong: line 4 (`nix.settings` is computed (`base`)); edit one of them by hand, or move them to nix.settings and run cachectl again
+        "#]],
+    );
+}
+
+#[test]
+fn at_picks_a_set_cachectl_would_not_choose_by_itself() {
+    let text = "{\n  deploy.web = {\n    substituters = [ \"https://cache.example.org\" ];\n  };\n  nix.settings.trusted-public-keys = [ \"magnolia.cache:7MVdzDOzQsVItEh+ewmU4Ga8TOke40asmXY1p9nQhC0=\" ];\n}\n";
+    add_at(
+        text,
+        MAG_URL,
+        MAG_KEY,
+        Some(3),
+        expect![[r##"
+        # note line 5: key magnolia.cache is already trusted
+        {
+          deploy.web = {
+            substituters = [ "https://cache.example.org" "http://magnolia:5000" ];
+          };
+          nix.settings.trusted-public-keys = [ "magnolia.cache:7MVdzDOzQsVItEh+ewmU4Ga8TOke40asmXY1p9nQhC0=" ];
+        }
+    "##]],
+    );
+    add_at(
+        text,
+        MAG_URL,
+        MAG_KEY,
+        None,
+        expect![[r##"
+        # note line 5: key magnolia.cache is already trusted
+        {
+          deploy.web = {
+            substituters = [ "https://cache.example.org" ];
+          };
+          nix.settings.trusted-public-keys = [ "magnolia.cache:7MVdzDOzQsVItEh+ewmU4Ga8TOke40asmXY1p9nQhC0=" ];
+          nix.settings.substituters = [ "http://magnolia:5000" ];
+        }
+    "##]],
+    );
+}

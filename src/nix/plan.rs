@@ -280,6 +280,11 @@ fn already_stray(cx: &Ctx<'_>, req: &AddRequest, line: usize) -> Result<Outcome,
 
 /// A site that cannot take a new list (nix.conf text, a bare settings set).
 fn no_room(cx: &Ctx<'_>, site: &Site, create: &[(ListKind, Vec<String>)]) -> EditError {
+    if site.read_only_reason().is_some() {
+        let refusal = cx.model.refusals.iter().find(|r| site.range.contains_range(r.range)).map(|r| r.reason.as_str());
+        let reason = refusal.or(site.read_only_reason()).unwrap_or_default().to_owned();
+        return EditError::Refused { line: cx.line(site.range), reason };
+    }
     let names: Vec<&str> = create.iter().map(|(k, _)| k.name()).collect();
     EditError::Refused {
         line: cx.line(site.range),
