@@ -28,7 +28,12 @@ pub fn locate_root(root: &SyntaxNode) -> FileModel {
     }
     let (create, is_flake) = super::create::create_point(root);
     let mut sites: Vec<Site> = w.sites.into_iter().map(|b| b.site).collect();
-    sites.extend(super::conftext::sites(root, &w.skip));
+    // Strings that are elements of a list are values, not nix.conf text.
+    let mut text_skip = w.skip.clone();
+    for l in sites.iter().flat_map(|s| &s.lists) {
+        text_skip.extend(l.elements().iter().chain(l.conditional()).map(|e| e.range));
+    }
+    sites.extend(super::conftext::sites(root, &text_skip));
     let found = super::bare::find(root, &super::bare::Taken { sites: &sites, skip: &w.skip });
     sites.extend(found.sites);
     sites.sort_by_key(|s| s.range.start());

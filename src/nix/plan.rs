@@ -137,8 +137,15 @@ pub fn add(text: &str, req: &AddRequest) -> Result<Outcome, EditError> {
         (Some(i), _) => Some(i),
         (None, Some((i, _, _))) => Some(*i),
         (None, None) => {
-            if let Some(line) = choose::stray_string(&cx, &alts) {
+            if let Some(line) = choose::stray_string(&cx, std::slice::from_ref(&want)) {
                 return already_stray(&cx, req, line);
+            }
+            if let Some(line) = choose::stray_string(&cx, &alts) {
+                let reason = format!(
+                    "another route of this cache is already in this file, in a place cachectl cannot edit: change it there by hand to {}",
+                    req.url
+                );
+                return Err(EditError::Refused { line, reason });
             }
             choose::choose_site(&cx)?
         }
