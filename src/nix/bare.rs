@@ -150,9 +150,11 @@ pub fn find(root: &SyntaxNode, taken: &Taken<'_>) -> Found {
         .flat_map(|s| s.lists.iter().map(|l| l.binding).chain(s.other.iter().map(|o| o.binding)))
         .collect();
     let skipped = |r: TextRange| taken.skip.iter().any(|s| s.contains_range(r));
+    // A set in the value of a setting or list of a site is that setting's value, not a site.
+    let inside_site = |r: TextRange| bound.iter().any(|b| b.contains_range(r));
     let mut found = Found::default();
     for set in root.descendants().filter(|n| n.kind() == K::NODE_ATTR_SET) {
-        if skipped(set.text_range()) || in_declaration(&set) {
+        if skipped(set.text_range()) || inside_site(set.text_range()) || in_declaration(&set) {
             continue;
         }
         bare_set(&set, &bound, &mut found);

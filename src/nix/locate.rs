@@ -257,6 +257,10 @@ impl Walker {
     }
 
     fn attrset(&mut self, node: &SyntaxNode, path: &[String], scope: u32) {
+        if matches!(classify(path), Target::Container { .. }) {
+            // Sets deeper inside `nix.settings = { … }` are setting values, never sites.
+            self.skip.push(node.text_range());
+        }
         let mut empty = true;
         for child in node.children() {
             match child.kind() {
