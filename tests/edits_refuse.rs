@@ -235,3 +235,27 @@ fn at_picks_a_set_cachectl_would_not_choose_by_itself() {
     "##]],
     );
 }
+
+#[test]
+fn remove_leaves_sets_not_known_to_be_settings_unless_at_names_them() {
+    let text = fixture("refuse/unrecognised-set.nix");
+    let req = |at| cachectl::nix::plan::RemoveRequest {
+        urls: vec!["https://cache.example.org".into()],
+        key_names: vec!["cache.example.org-1".into()],
+        at,
+    };
+    expect![[r#"
+        error: line 5: it is set where cachectl cannot edit (line 5: `deploy.nodes.web` is not known to be Nix settings, so only --at LINE removes from it); nothing was removed: remove it there by hand
+    "#]].assert_eq(&show(&text, cachectl::nix::plan::remove(&text, &req(None))));
+    expect![[r##"
+        # note line 5: removed https://cache.example.org from substituters
+        { ... }:
+        {
+          deploy.nodes.web = {
+            hostname = "web";
+            substituters = [ ];
+          };
+        }
+    "##]]
+    .assert_eq(&show(&text, cachectl::nix::plan::remove(&text, &req(Some(5)))));
+}

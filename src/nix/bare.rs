@@ -6,8 +6,8 @@
 //! (`substituters`, `trusted-public-keys`, `extra-…`, the old `binaryCaches`…) with a list
 //! or string value. cachectl chooses it by itself (`auto`) when it is the file's top-level
 //! set, the value of a top-level binding or `let` binding (through `{ … }:`), or when it
-//! sets both a substituter list and a key list, as a `mkNixConfig = …: { settings = { … }; }`
-//! does. Any other such set is only edited when `--at LINE` names it. Bare sets never get
+//! sets both a substituter list and a key list where settings are expected (see
+//! `settings_position`), as a `mkNixConfig = …: { settings = { … }; }` does. Any other such set is only edited when `--at LINE` names it. Bare sets never get
 //! new lists: cachectl cannot know which names the code that reads them expects.
 //!
 //! Cache-list names anywhere else (a dotted `foo.substituters = …`, a `let substituters =
@@ -112,6 +112,24 @@ fn is_top(set: &SyntaxNode) -> bool {
         }
         _ => false,
     }
+}
+
+/// A set that sets both substituters and keys is chosen by itself when it is where settings
+/// are expected: bound in a `let`, returned by a function, or the value of a `settings`
+/// binding (`mkNixConfig = …: { settings = { … }; }`), and not under a `nix.` option (where
+/// it would be a misspelt option, e.g. `nix.setings`).
+fn settings_position(set: &SyntaxNode, path: &str) -> bool {
+    if path.starts_with("nix.") || path.contains(".nix.") {
+        return false;
+    }
+    let c = climb(set);
+    if c != *set {
+        return true; // the body of a function, `let … in` or `with`
+    }
+    let Some(b) = c.parent().filter(|p| p.kind() == K::NODE_ATTRPATH_VALUE) else { return false };
+    let in_let = b.parent().is_some_and(|p| p.kind() == K::NODE_LET_IN);
+    let name = b.children().next().and_then(|p| attr_names(&p)).and_then(|n| n.last().cloned());
+    in_let || name.is_some_and(|n| matches!(n.as_str(), "settings" | "nixSettings" | "nixConfig" | "customSettings"))
 }
 
 /// The strings of a computed value, as read-only lists: URLs and keys (for `list`).
@@ -305,9 +323,9 @@ fn bare_set(set: &SyntaxNode, bound: &HashSet<TextRange>, found: &mut Found) {
     }
     let has_subs = lists.iter().any(|l| !l.kind.is_keys());
     let has_keys = lists.iter().any(|l| l.kind.is_keys());
-    let auto = is_top(set) || (has_subs && has_keys);
-    let Some(range) = lists.iter().map(|l| l.binding).reduce(|a, b| a.cover(b)) else { return };
     let path = path_of(set);
+    let auto = is_top(set) || (has_subs && has_keys && settings_position(set, &path));
+    let Some(range) = lists.iter().map(|l| l.binding).reduce(|a, b| a.cover(b)) else { return };
     found.sites.push(Site {
         kind: SiteKind::Bare,
         path: if path.is_empty() { "(top level)".into() } else { path },

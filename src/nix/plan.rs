@@ -260,6 +260,10 @@ pub fn add(text: &str, req: &AddRequest) -> Result<Outcome, EditError> {
             }
         }
     }
+    if let Some(s) = site.filter(|s| !s.auto && req.at.is_none() && !ops.is_empty()) {
+        let reason = format!("`{}` is not known to be Nix settings: pass --at {} to edit it", s.path, cx.line(s.range));
+        return Err(EditError::Refused { line: cx.line(s.range), reason });
+    }
     if subs_kind.is_deprecated() {
         let line = site.map_or(1, |s| cx.line(s.range));
         notes.push(Note { line, warning: true, message: "nix.binaryCaches and nix.binaryCachePublicKeys are deprecated: rename them to nix.settings.substituters and nix.settings.trusted-public-keys".into() });

@@ -3,7 +3,9 @@
 //!
 //! When the cache is also set where cachectl cannot edit (nix.conf text, a computed value),
 //! nothing is removed: removing only the editable places would leave the cache configured
-//! while saying it was removed. `--at LINE` removes from the one place it names.
+//! while saying it was removed. A set cachectl would not choose by itself (`Site::auto`)
+//! counts as such a place unless `--at LINE` names it. `--at LINE` removes from the one place
+//! it names.
 
 use super::edit;
 use super::model::*;
@@ -47,6 +49,11 @@ pub fn remove(text: &str, req: &RemoveRequest) -> Result<Outcome, EditError> {
             }
             if let Some(reason) = l.refusal() {
                 read_only.extend(hits.iter().map(|e| (cx.line(e.range), reason.to_owned())));
+                continue;
+            }
+            if !site.auto && only.is_none() {
+                let why = format!("`{}` is not known to be Nix settings, so only --at LINE removes from it", site.path);
+                read_only.extend(hits.iter().map(|e| (cx.line(e.range), why.clone())));
                 continue;
             }
             for e in &hits {
