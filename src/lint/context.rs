@@ -159,7 +159,7 @@ impl<'a> Context<'a> {
         let mut items = Vec::new();
         for (file, f) in files.iter().enumerate() {
             let Ok(model) = &f.model else { continue };
-            for site in &model.sites {
+            for site in model.sites.iter().filter(|s| s.kind.linted()) {
                 for list in &site.lists {
                     let at = ListRef { file, site, list };
                     lists.push(at);

@@ -124,6 +124,13 @@ pub enum SiteKind {
 }
 
 impl SiteKind {
+    /// Sites `check` lints. A bare set, nix.conf text in other files' options and computed
+    /// values are read for `add`/`remove`/`list` only: their keys often live under names or in
+    /// files the lints cannot pair, so linting them would raise false warnings.
+    pub fn linted(self) -> bool {
+        !matches!(self, SiteKind::Bare | SiteKind::ConfText | SiteKind::Computed)
+    }
+
     /// Sites whose lists are read from nix.conf text.
     pub fn is_text(self) -> bool {
         matches!(self, SiteKind::ExtraOptions | SiteKind::ConfText)
