@@ -330,16 +330,26 @@ impl Walker {
     /// bound to a set in a `let` of the file is followed; anything else is a read-only site
     /// whose strings are read for `list`, and a refusal that blocks creating a second block.
     fn computed(&mut self, node: &SyntaxNode, path: &[String], scope: u32) {
+        // Only the whole value (through wrappers) is followed: an operand of `//` or a branch
+        // of `if` is one of several alternatives, not the settings themselves.
+        let whole = node.parent().is_some_and(|p| matches!(p.kind(), K::NODE_ATTRPATH_VALUE | K::NODE_APPLY));
         if node.kind() == K::NODE_IDENT
+            && whole
             && let Some(v) = let_binding(node, &node.text().to_string())
             && v.kind() == K::NODE_ATTR_SET
         {
+            if self.skip.contains(&v.text_range()) {
+                return; // already a site (`nix.settings = nixConfig;` in a `rec` flake)
+            }
             self.skip.push(v.text_range());
             return self.attrset(&v, path, scope);
         }
         self.skip.push(node.text_range());
         let joined = path.join(".");
-        let what = call_parts(node).map_or_else(|| node.text().to_string(), |(name, _)| name);
+        let what = match call_parts(node).filter(|_| node.kind() == K::NODE_APPLY) {
+            Some((name, _)) => name,
+            None => node.text().to_string(),
+        };
         let what: String = what.chars().take(60).collect();
         let reason = format!(
             "`{joined}` is computed (`{}`); cachectl cannot edit a computed value safely, edit it by hand",
