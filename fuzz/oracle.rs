@@ -317,7 +317,11 @@ pub fn check(text: &str, op: &Op) -> Result<Answer, String> {
                 let want = normalize(&r.url);
                 let has_url = before.urls.iter().any(|u| normalize(u) == want);
                 let has_key = before.keys.iter().any(|k| k.trim() == r.key.trim());
-                if has_url && has_key {
+                // A cache already written in a shape cachectl reads but does not edit (records
+                // folded into a computed `nix.settings`, issue #11) is reported, not added twice.
+                let words = |t: &str| t.split(|c: char| c.is_whitespace() || c == '"').any(|w| normalize(w) == want);
+                let anywhere = words(text) && text.contains(r.key.trim());
+                if (has_url && has_key) || anywhere {
                     Ok(Answer::Unchanged)
                 } else {
                     Err(format!("add changed nothing, but url present: {has_url}, key present: {has_key}"))

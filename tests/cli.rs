@@ -53,6 +53,15 @@ fn refused_files_stay_byte_identical_with_file_and_line() {
         ("extra-options.nix", "extra-options.nix:4: error: `substituters` is set in nix.extraOptions text"),
         ("syntax-error.nix", "syntax-error.nix:4:3: error: syntax error"),
         (
+            "etc-nix-conf-text.nix",
+            "etc-nix-conf-text.nix:5: error: this file already sets caches where cachectl cannot add safely",
+        ),
+        ("foldl-records.nix", "line 11 (`nix.settings` is computed (`foldl'`))"),
+        ("settings-import.nix", "settings-import.nix:3: error: this file already sets caches"),
+        ("hm-no-package.nix", "this looks like a home-manager module (line 3) without `nix.package`"),
+        ("unrecognised-set.nix", "unrecognised-set.nix:5: error:"),
+        ("lambda-defaults-text.nix", "lambda-defaults-text.nix:6: error:"),
+        (
             "two-places.nix",
             "two-places.nix: error: 2 places set caches; choose one with --at LINE: line 3 (nix.settings), line 5",
         ),
@@ -302,4 +311,50 @@ fn completions_and_man_page() {
     assert!(text(&out.stderr).contains("[possible values: bash, zsh, fish]"), "{}", text(&out.stderr));
     let out = run(dir.path(), &["man"]);
     assert!(text(&out.stdout).starts_with(".ie") || text(&out.stdout).contains(".TH cachectl"), "man page");
+}
+
+#[test]
+fn list_marks_read_only_places_with_their_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(data("refuse/etc-nix-conf-text.nix"), dir.path().join("m.nix")).expect("copy");
+    let out = run(dir.path(), &["--json", "list", "-f", "m.nix"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let caches = v["caches"].as_array().expect("caches");
+    assert_eq!(caches.len(), 1, "{v}");
+    let c = &caches[0];
+    assert_eq!(c["url"], "https://nix-community.cachix.org");
+    assert_eq!(c["editable"], false);
+    assert!(c["reason"].as_str().is_some_and(|r| r.contains("nix.conf text")), "{c}");
+    assert_eq!((c["line"].as_u64(), c["column"].as_u64()), (Some(5), Some(26)));
+    let table = run(dir.path(), &["list", "-f", "m.nix"]);
+    let shown = text(&table.stdout);
+    assert!(shown.contains("m.nix:5:26") && shown.contains("(read-only: environment.etc"), "{shown}");
+}
+
+#[test]
+fn list_reads_let_lists_fed_into_text_as_editable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(data("shapes/extra-options-let.nix"), dir.path().join("m.nix")).expect("copy");
+    let out = run(dir.path(), &["--json", "list", "-f", "m.nix"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let caches = v["caches"].as_array().expect("caches");
+    assert_eq!(caches.len(), 1, "{v}");
+    assert_eq!(caches[0]["editable"], true);
+    assert_eq!(caches[0]["option"], "extra-substituters");
+    assert_eq!(caches[0]["line"], 5);
+    assert_eq!(caches[0]["key"], "nix-community.cachix.org-1:mB9FSh9qf2dCimDSUo8Zy7bkq5CX+/rkCWyvRCYg3Fs=");
+}
+
+#[test]
+fn add_in_a_bare_settings_file_edits_it_in_place() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(data("shapes/vars-file.nix"), dir.path().join("caches.nix")).expect("copy");
+    let reg = data("registry.toml");
+    let out = run(dir.path(), &["--config", reg.to_str().expect("utf-8"), "add", "magnolia", "-f", "caches.nix"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let after = std::fs::read_to_string(dir.path().join("caches.nix")).expect("read");
+    let before = std::fs::read_to_string(data("shapes/vars-file.nix")).expect("read");
+    assert_eq!(after.matches(" = {").count(), before.matches(" = {").count(), "a block was created:\n{after}");
+    assert_eq!(after.matches("\"http://magnolia:5000\"").count(), 1, "{after}");
 }

@@ -172,7 +172,7 @@ fn mk_merge_blocks() {
 }
 "#,
         expect![[r##"
-            # note line 6: http://magnolia:5000 is already in substituters
+            # note line 6: http://magnolia:5000 is already in substituters at line 6
             { lib, config, ... }:
             {
               config = lib.mkMerge [
@@ -226,7 +226,7 @@ fn concatenation_edits_the_literal_list() {
 }
 "#,
         expect![[r##"
-            # note line 5: http://magnolia:5000 is already in substituters
+            # note line 5: http://magnolia:5000 is already in substituters at line 5
             { lib, config, ... }:
             {
               nix.settings.substituters = [

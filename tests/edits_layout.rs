@@ -136,7 +136,7 @@ fn store_parameters_call_wrapped_and_unquoted_elements() {
     add(
         "{ lib, ... }: {\n  nix.settings.substituters = [\n    https://cache.nixos.org\n    (lib.mkBefore \"https://nix-community.cachix.org?priority=10\")\n    \"http://magnolia:5000?priority=20&trusted=1\"\n  ];\n  nix.settings.trusted-public-keys = [ ];\n}\n",
         expect![[r##"
-            # note line 5: http://magnolia:5000 is already in substituters
+            # note line 5: http://magnolia:5000 is already in substituters at line 5
             { lib, ... }: {
               nix.settings.substituters = [
                 https://cache.nixos.org

@@ -4,6 +4,9 @@
 //! (add by name, add by route, add a bare URL with --key, remove), then both versions are
 //! evaluated with `nix-instantiate --eval` through `tests/data/eval-harness.nix`, and the
 //! lists Nix sees must be the old lists plus (or minus) exactly the cache in question.
+//! The shapes of `tests/data/shapes/` (vars files, functions returning settings, lists
+//! interpolated into nix.conf text, Determinate's `customSettings`) are judged the same way
+//! through `tests/data/eval-shapes.nix`, which reads each the way its consumer does.
 
 #[path = "support/nixenv.rs"]
 mod nixenv;
@@ -194,4 +197,76 @@ fn every_edit_of_every_golden_module_reads_back_right_in_real_nix() {
     }
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n\n"));
     assert!(edits > files.len() * 2, "too few edits happened ({edits}): the cases are not testing anything");
+}
+
+/// The shapes beyond `nix.settings` (issue #11): each fixture says on its first line how
+/// its lists are consumed (`# eval: EXPR`), and real Nix reads them back before and after.
+fn eval_shape(env: &nixenv::NixEnv, file: &Path, reader: &Path) -> BTreeMap<String, Vec<String>> {
+    let out = nixenv::output(
+        env.command("nix-instantiate")
+            .args(["--eval", "--strict", "--json"])
+            .arg(data("eval-shapes.nix"))
+            .arg("--arg")
+            .arg("file")
+            .arg(file)
+            .arg("--arg")
+            .arg("reader")
+            .arg(reader),
+    );
+    assert!(
+        out.status.success(),
+        "nix could not evaluate {}:\n{}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("harness prints JSON")
+}
+
+#[test]
+fn every_edit_of_every_shape_reads_back_right_in_real_nix() {
+    let env = nixenv::NixEnv::new();
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(data("shapes")).expect("shapes dir").map(|e| e.expect("entry").path()).collect();
+    files.sort();
+    assert!(files.len() >= 10, "the shape fixtures are missing");
+    let (mut failures, mut edits, mut refusals) = (Vec::new(), 0, 0);
+    for file in &files {
+        let name = file.file_name().and_then(|n| n.to_str()).expect("name").to_owned();
+        let original = std::fs::read_to_string(file).expect("read shape");
+        let expr = original.lines().next().and_then(|l| l.strip_prefix("# eval: ")).expect("`# eval:` header");
+        for (args, expect) in OPS {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let (target, reader) = (dir.path().join(&name), dir.path().join("reader.nix"));
+            std::fs::write(&target, &original).expect("copy shape");
+            std::fs::write(&reader, format!("{{ m, call, conf, lib }}: {expr}\n")).expect("reader");
+            let before = eval_shape(&env, &target, &reader);
+            let mut full: Vec<&str> = vec!["--file", &name];
+            full.extend_from_slice(args);
+            let out = cachectl(dir.path(), &full);
+            let label = format!("{name}: cachectl {}", args.join(" "));
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let unchanged = std::fs::read_to_string(&target).expect("read") == original;
+            // A cache that is (also) literal nix.conf text is refused with its lines.
+            if out.status.code() == Some(2) && stderr.contains("where cachectl cannot edit") && unchanged {
+                refusals += 1;
+                continue;
+            }
+            if out.status.code() != Some(0) {
+                failures.push(format!("{label}: exit {:?}: {stderr}", out.status.code()));
+                continue;
+            }
+            let after = eval_shape(&env, &target, &reader);
+            let verdict = match expect {
+                Expect::Add { url, key, routes } => check_add(&before, &after, url, key, routes),
+                Expect::Remove { urls, key_prefix } => check_remove(&before, &after, urls, key_prefix),
+            };
+            if let Err(e) = verdict {
+                failures.push(format!("{label}: {e}\n{}", std::fs::read_to_string(&target).unwrap_or_default()));
+            }
+            edits += usize::from(std::fs::read_to_string(&target).expect("read") != original);
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(edits > files.len() * 2, "too few edits happened ({edits}): the cases are not testing anything");
+    assert!(refusals <= 2, "{refusals} refusals: the shapes are meant to be editable");
 }

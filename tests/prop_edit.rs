@@ -1,7 +1,7 @@
 //! Property test: generated module layouts, every edit re-parses and reads back right.
 //!
 //! Layouts vary in nesting (`nix.settings = { … }`, `nix = { settings … }`, dotted,
-//! `mkIf`, `mkMerge`), list shapes (absent, `[ ]`, one line, one per line, comments,
+//! `mkIf`, `mkMerge`, `determinateNix.customSettings`), list shapes (absent, `[ ]`, one line, one per line, comments,
 //! wrappers), indentation (2, 4, tab) and line endings. Properties: no panic; an add only
 //! inserts (the old text is a subsequence of the new), a remove only deletes; the result
 //! parses, holds the cache (or no longer does), and a second run changes nothing.
@@ -55,7 +55,7 @@ fn list_shape(pool: usize) -> impl Strategy<Value = ListShape> {
 }
 
 fn layout() -> impl Strategy<Value = Layout> {
-    (0u8..5, 0u8..3, any::<bool>(), any::<bool>(), list_shape(POOL.len()), list_shape(KEYS.len()), any::<bool>())
+    (0u8..7, 0u8..3, any::<bool>(), any::<bool>(), list_shape(POOL.len()), list_shape(KEYS.len()), any::<bool>())
         .prop_map(|(nesting, indent, crlf, lambda, subs, keys, extra_setting)| Layout {
             nesting,
             indent,
@@ -116,7 +116,7 @@ fn render(l: &Layout) -> String {
         bindings.push(("max-jobs".to_owned(), "4".to_owned()));
     }
     let depth = match l.nesting {
-        0 | 3 => 2,
+        0 | 3 | 5 => 2,
         1 => 3,
         _ => 1,
     };
@@ -137,6 +137,9 @@ fn render(l: &Layout) -> String {
         1 => format!("{i1}nix = {{\n{i2}settings = {{\n{}{i2}}};\n{i1}}};\n", block("", &i3)),
         2 => block("nix.settings.", i1),
         3 => format!("{i1}config = lib.mkIf true {{\n{}{i1}}};\n", block("nix.settings.", &i2)),
+        // Determinate Nix's nix-darwin module (issue #11), nested and dotted.
+        5 => format!("{i1}determinateNix.customSettings = {{\n{}{i1}}};\n", block("", &i2)),
+        6 => block("determinateNix.customSettings.", i1),
         _ => format!("{i1}networking.hostName = \"x\";\n{}", block("nix.settings.", i1)),
     };
     // Nix rejects a free `lib` or `host` ("undefined variable"): a body using them needs the header.

@@ -27,6 +27,9 @@ struct Entry {
     column: usize,
     conditional: bool,
     wrapper: Option<String>,
+    /// False where cachectl reads the value but cannot edit it (nix.conf text, computed).
+    editable: bool,
+    reason: Option<String>,
 }
 
 struct Found<'a> {
@@ -35,6 +38,7 @@ struct Found<'a> {
     wrapper: Option<&'a str>,
     elem: &'a Element,
     conditional: bool,
+    refusal: Option<&'a str>,
 }
 
 fn entries(path: &str, text: &str, reg: &Registry) -> Result<Vec<Entry>, nix::SyntaxError> {
@@ -45,10 +49,14 @@ fn entries(path: &str, text: &str, reg: &Registry) -> Result<Vec<Entry>, nix::Sy
         for l in &s.lists {
             let plain = l.elements().iter().map(|e| (e, false));
             for (elem, conditional) in plain.chain(l.conditional().iter().map(|e| (e, true))) {
-                found.push(Found { kind: l.kind, site: &s.path, wrapper: l.wrapper(), elem, conditional });
+                let refusal = l.refusal();
+                found.push(Found { kind: l.kind, site: &s.path, wrapper: l.wrapper(), elem, conditional, refusal });
             }
         }
     }
+    // A let-bound list read by two places (nix.settings and nix.conf text) is listed once.
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|f| seen.insert((f.elem.range, f.kind)));
     let key_values: Vec<&str> =
         found.iter().filter(|f| f.kind.is_keys()).filter_map(|f| f.elem.value.as_str()).collect();
     let mut used = vec![false; key_values.len()];
@@ -78,6 +86,8 @@ fn entries(path: &str, text: &str, reg: &Registry) -> Result<Vec<Entry>, nix::Sy
             column,
             conditional: f.conditional,
             wrapper: f.wrapper.map(str::to_owned),
+            editable: f.refusal.is_none() && !f.conditional,
+            reason: f.refusal.map(str::to_owned),
         });
     }
     let keys_found = found.iter().filter(|f| f.kind.is_keys() && f.elem.value.as_str().is_some());
@@ -99,6 +109,8 @@ fn entries(path: &str, text: &str, reg: &Registry) -> Result<Vec<Entry>, nix::Sy
             column,
             conditional: f.conditional,
             wrapper: f.wrapper.map(str::to_owned),
+            editable: f.refusal.is_none() && !f.conditional,
+            reason: f.refusal.map(str::to_owned),
         });
     }
     Ok(out)
@@ -146,6 +158,9 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus> {
         }
         if let Some(w) = &e.wrapper {
             extra.push_str(&format!("  ({w})"));
+        }
+        if !e.editable && !e.conditional {
+            extra.push_str(&format!("  (read-only: {})", e.site));
         }
         writeln!(
             out,

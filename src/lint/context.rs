@@ -75,7 +75,10 @@ pub fn site_domain(file: usize, site: &Site) -> Domain<'_> {
             Domain::Modules(if p == "config." { "" } else { p })
         }
         SiteKind::FlakeConfig => Domain::Flake(file),
-        SiteKind::ExtraOptions => Domain::NixConf(file),
+        SiteKind::ExtraOptions | SiteKind::ConfText => Domain::NixConf(file),
+        // Read by other code (a vars file, a function's result) or written to their own
+        // nix.conf (Determinate Nix), or computed: each stands alone like a flake's.
+        SiteKind::Bare | SiteKind::Determinate | SiteKind::Computed => Domain::Flake(file),
     }
 }
 
@@ -178,7 +181,7 @@ impl<'a> Context<'a> {
         let mut items = Vec::new();
         for (file, f) in files.iter().enumerate() {
             let Ok(model) = &f.model else { continue };
-            for site in &model.sites {
+            for site in model.sites.iter().filter(|s| s.kind.linted()) {
                 for list in &site.lists {
                     let at = ListRef { file, site, list };
                     lists.push(at);

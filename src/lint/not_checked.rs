@@ -2,7 +2,7 @@
 
 use super::context::Context;
 use super::{Diagnostic, Rule, Severity};
-use crate::nix::model::{ElemValue, ListValue, SiteKind};
+use crate::nix::model::{ElemValue, ListValue};
 
 pub const RULE: Rule = Rule {
     code: "not-checked",
@@ -32,7 +32,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for at in &cx.lists {
         let offset = usize::from(at.list.binding.start());
         match &at.list.value {
-            ListValue::Refused { reason, .. } if at.site.kind != SiteKind::ExtraOptions => {
+            ListValue::Refused { reason, .. } if !at.site.kind.is_text() => {
                 reported.push((at.file, offset, reason));
                 // The resolver's reasons are written for edits ("…; cachectl cannot edit it
                 // safely"); a lint only needs the part that says what the value is.

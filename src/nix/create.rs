@@ -75,6 +75,12 @@ pub(crate) fn create_point(root: &SyntaxNode) -> (Result<CreatePoint, String>, b
         _ => (body, ""),
     };
     let inner: Vec<_> = bindings(&set).collect();
+    if let Some(cp) = determinate(&inner, base) {
+        return (Ok(cp), false);
+    }
+    if let Err(e) = effective(root, &inner) {
+        return (Err(e), false);
+    }
     if let Some((_, value, b)) = inner.iter().find(|(n, _, _)| n.len() == 1 && n[0] == "nix") {
         if value.kind() != K::NODE_ATTR_SET {
             return (
@@ -105,4 +111,65 @@ pub(crate) fn create_point(root: &SyntaxNode) -> (Result<CreatePoint, String>, b
         kind: SiteKind::Settings,
     };
     (Ok(cp), false)
+}
+
+type Binding = (Vec<String>, SyntaxNode, SyntaxNode);
+
+/// Determinate Nix's nix-darwin module: settings go to `determinateNix.customSettings`
+/// (nix-darwin then has `nix.enable = false`, and `nix.settings` does nothing).
+fn determinate(inner: &[Binding], base: &str) -> Option<CreatePoint> {
+    let (names, value, b) = inner.iter().find(|(n, _, _)| n.first().map(String::as_str) == Some("determinateNix"))?;
+    let site_path = format!("{base}determinateNix.customSettings");
+    let cp = match (names.len(), value.kind()) {
+        (1, K::NODE_ATTR_SET) => CreatePoint {
+            anchor: after_last(value),
+            write_path: "customSettings".into(),
+            site_path,
+            kind: SiteKind::Determinate,
+        },
+        (1, _) => return None,
+        _ => CreatePoint {
+            anchor: Anchor::After { binding: b.text_range(), prefix: String::new() },
+            write_path: "determinateNix.customSettings".into(),
+            site_path,
+            kind: SiteKind::Determinate,
+        },
+    };
+    Some(cp)
+}
+
+/// The value of `nix.<name>` among the bindings (dotted or in `nix = { … }`).
+fn nix_option(inner: &[Binding], name: &str) -> Option<(SyntaxNode, SyntaxNode)> {
+    inner.iter().find_map(|(n, v, b)| match n.as_slice() {
+        [a, x] if a == "nix" && x == name => Some((v.clone(), b.clone())),
+        [a] if a == "nix" && v.kind() == K::NODE_ATTR_SET => {
+            bindings(v).find(|(n, _, _)| n.len() == 1 && n[0] == name).map(|(_, v, b)| (v, b))
+        }
+        _ => None,
+    })
+}
+
+/// Refuses a new `nix.settings` that could not take effect: `nix.enable = false`, or a
+/// home-manager module without `nix.package` (home-manager then rejects `nix.settings`).
+fn effective(root: &SyntaxNode, inner: &[Binding]) -> Result<(), String> {
+    if let Some((v, b)) = nix_option(inner, "enable")
+        && v.text() == "false"
+    {
+        return Err(format!(
+            "`nix.enable = false` (line {}): a new nix.settings would have no effect; add the cache where this system's Nix is configured (with Determinate Nix: determinateNix.customSettings)",
+            line_of(root, b.text_range())
+        ));
+    }
+    let hm = inner.iter().find(|(n, _, _)| {
+        n.first().map(String::as_str) == Some("home") || (n.len() >= 2 && n[0] == "programs" && n[1] == "home-manager")
+    });
+    if let Some((_, _, b)) = hm
+        && nix_option(inner, "package").is_none()
+    {
+        return Err(format!(
+            "this looks like a home-manager module (line {}) without `nix.package`, and home-manager rejects nix.settings without it: set nix.package first, or add the cache to the system configuration",
+            line_of(root, b.text_range())
+        ));
+    }
+    Ok(())
 }

@@ -11,7 +11,7 @@
 use rnix::{SyntaxKind as K, SyntaxNode, TextRange};
 
 use super::model::*;
-use super::resolve::{elements_of_text, resolve_list};
+use super::resolve::{let_binding, resolve_list};
 use super::syntax::{self, SyntaxError};
 
 /// Parses and locates in one go.
@@ -28,14 +28,24 @@ pub fn locate_root(root: &SyntaxNode) -> FileModel {
     }
     let (create, is_flake) = super::create::create_point(root);
     let mut sites: Vec<Site> = w.sites.into_iter().map(|b| b.site).collect();
+    // Strings that are elements of a list are values, not nix.conf text.
+    let mut text_skip = w.skip.clone();
+    for l in sites.iter().flat_map(|s| &s.lists) {
+        text_skip.extend(l.elements().iter().chain(l.conditional()).map(|e| e.range));
+    }
+    sites.extend(super::conftext::sites(root, &text_skip));
+    let found = super::bare::find(root, &super::bare::Taken { sites: &sites, skip: &w.skip });
+    sites.extend(found.sites);
     sites.sort_by_key(|s| s.range.start());
-    FileModel { sites, refusals: w.refusals, create, is_flake }
+    FileModel { sites, refusals: w.refusals, strays: found.strays, create, is_flake }
 }
 
 #[derive(Default)]
 struct Walker {
     sites: Vec<Builder>,
     refusals: Vec<Refusal>,
+    /// Ranges the later passes must not look into (computed values, extraOptions text).
+    skip: Vec<TextRange>,
     next_scope: u32,
 }
 
@@ -95,11 +105,24 @@ fn classify(path: &[String]) -> Target {
     let n = path.len();
     let at = |i: usize| path.get(n.wrapping_sub(i)).map(String::as_str);
     let last = at(1).unwrap_or_default();
+    // `options.nix.settings = mkOption { … }` declares an option; it sets nothing.
+    if path.first().is_some_and(|p| p == "options") {
+        return Target::Other;
+    }
     if at(3) == Some("nix") && at(2) == Some("settings") {
         return match ListKind::from_setting(last) {
             Some(kind) => Target::List { site_len: n - 1, site_kind: SiteKind::Settings, kind },
             None => Target::Setting { site_len: n - 1, site_kind: SiteKind::Settings },
         };
+    }
+    if at(3) == Some("determinateNix") && at(2) == Some("customSettings") {
+        return match ListKind::from_setting(last) {
+            Some(kind) => Target::List { site_len: n - 1, site_kind: SiteKind::Determinate, kind },
+            None => Target::Setting { site_len: n - 1, site_kind: SiteKind::Determinate },
+        };
+    }
+    if at(2) == Some("determinateNix") && last == "customSettings" {
+        return Target::Container { site_kind: SiteKind::Determinate };
     }
     if at(2) == Some("nix") {
         if let Some(kind) = ListKind::from_legacy(last) {
@@ -146,6 +169,7 @@ impl Walker {
                         lists: Vec::new(),
                         anchor: anchor_none,
                         other: Vec::new(),
+                        auto: true,
                     },
                 });
                 self.sites.len() - 1
@@ -191,6 +215,7 @@ impl Walker {
                 }
             }
             K::NODE_APPLY => self.apply(node, path, scope),
+            _ if matches!(classify(path), Target::Container { .. }) => self.computed(node, path, scope),
             _ => {
                 for c in node.children() {
                     let s = self.fresh();
@@ -222,6 +247,9 @@ impl Walker {
                 return self.expr(body, path, scope);
             }
         }
+        if matches!(classify(path), Target::Container { .. }) {
+            return self.computed(node, path, scope);
+        }
         for c in node.children() {
             let s = self.fresh();
             self.expr(&c, &[], s);
@@ -229,6 +257,10 @@ impl Walker {
     }
 
     fn attrset(&mut self, node: &SyntaxNode, path: &[String], scope: u32) {
+        if matches!(classify(path), Target::Container { .. }) {
+            // Sets deeper inside `nix.settings = { … }` are setting values, never sites.
+            self.skip.push(node.text_range());
+        }
         let mut empty = true;
         for child in node.children() {
             match child.kind() {
@@ -283,7 +315,8 @@ impl Walker {
                 site.anchor = Some(anchor);
             }
             Target::ExtraOptions { site_len } => {
-                let lists = extra_options(&value, b.text_range());
+                self.skip.push(value.text_range());
+                let lists = super::conftext::lists_in(&value, true);
                 if !lists.is_empty() {
                     let site = self.site(scope, SiteKind::ExtraOptions, &full[..site_len], b.text_range());
                     site.lists.extend(lists);
@@ -291,6 +324,42 @@ impl Walker {
             }
             Target::Container { .. } | Target::Other => self.expr(&value, &full, scope),
         }
+    }
+
+    /// The value of `nix.settings` (or `nixConfig`, `customSettings`) is not a set: a name
+    /// bound to a set in a `let` of the file is followed; anything else is a read-only site
+    /// whose strings are read for `list`, and a refusal that blocks creating a second block.
+    fn computed(&mut self, node: &SyntaxNode, path: &[String], scope: u32) {
+        // Only the whole value (through wrappers) is followed: an operand of `//` or a branch
+        // of `if` is one of several alternatives, not the settings themselves.
+        let whole = node.parent().is_some_and(|p| matches!(p.kind(), K::NODE_ATTRPATH_VALUE | K::NODE_APPLY));
+        if node.kind() == K::NODE_IDENT
+            && whole
+            && let Some(v) = let_binding(node, &node.text().to_string())
+            && v.kind() == K::NODE_ATTR_SET
+        {
+            if self.skip.contains(&v.text_range()) {
+                return; // already a site (`nix.settings = nixConfig;` in a `rec` flake)
+            }
+            self.skip.push(v.text_range());
+            return self.attrset(&v, path, scope);
+        }
+        self.skip.push(node.text_range());
+        let joined = path.join(".");
+        let what = match call_parts(node).filter(|_| node.kind() == K::NODE_APPLY) {
+            Some((name, _)) => name,
+            None => node.text().to_string(),
+        };
+        let what: String = what.chars().take(60).collect();
+        let reason = format!(
+            "`{joined}` is computed (`{}`); cachectl cannot edit a computed value safely, edit it by hand",
+            what.lines().next().unwrap_or_default().trim()
+        );
+        self.refusals.push(Refusal { range: node.text_range(), reason: reason.clone() });
+        let s = self.fresh();
+        let site = self.site(s, SiteKind::Computed, path, node.text_range());
+        site.lists = super::bare::strings_as_lists(node, &reason);
+        site.auto = false;
     }
 
     fn inherit(&mut self, node: &SyntaxNode, path: &[String], scope: u32) {
@@ -318,41 +387,4 @@ impl Walker {
             site.anchor = Some(Anchor::After { binding, prefix: String::new() });
         }
     }
-}
-
-/// Cache settings written as nix.conf lines inside `nix.extraOptions` (read-only).
-fn extra_options(value: &SyntaxNode, binding: TextRange) -> Vec<CacheList> {
-    let Some(string) = std::iter::once(value.clone()).chain(value.descendants()).find(|n| n.kind() == K::NODE_STRING)
-    else {
-        return Vec::new();
-    };
-    let mut lists = Vec::new();
-    for (offset, content) in super::literal::raw_content(&string) {
-        let mut line_start = offset;
-        for line in content.split_inclusive('\n') {
-            let trimmed = line.trim_start();
-            let lead = line.len() - trimmed.len();
-            if let Some((key, rest)) = trimmed.split_once('=')
-                && let Some(kind) = ListKind::from_setting(key.trim())
-            {
-                let rest_off = line_start + lead + key.len() + 1;
-                let elements = elements_of_text(rest.trim_end(), rest_off);
-                let end = line_start + line.trim_end().len();
-                lists.push(CacheList {
-                        kind,
-                        binding: syntax::range(line_start + lead, end.max(line_start + lead)),
-                        value: ListValue::Refused {
-                            reason: format!(
-                                "`{}` is set in nix.extraOptions text (nix.conf lines); cachectl does not edit that text: move it to nix.settings",
-                                kind.name()
-                            ),
-                            elements,
-                        },
-                    });
-            }
-            line_start += line.len();
-        }
-    }
-    let _ = binding;
-    lists
 }

@@ -108,8 +108,33 @@ pub enum SiteKind {
     Legacy,
     /// A flake's top-level `nixConfig`.
     FlakeConfig,
-    /// Lines of nix.conf text in `nix.extraOptions` (read-only).
+    /// Lines of nix.conf text in `nix.extraOptions` (read-only, unless a line interpolates
+    /// a list bound in a `let` of the file).
     ExtraOptions,
+    /// A set of Nix settings outside `nix.settings`: a `vars.nix`-style file, a set returned
+    /// by a function (`mkNixConfig = …: { settings = { … }; }`), a `let`-bound set.
+    Bare,
+    /// `determinateNix.customSettings` of Determinate Nix's nix-darwin module.
+    Determinate,
+    /// nix.conf lines in other text (`environment.etc."nix/nix.conf".text`, `home.file`,
+    /// `xdg.configFile`, …); read-only unless a line interpolates a `let`-bound list.
+    ConfText,
+    /// A computed `nix.settings = <expr>` (or `nixConfig`, `customSettings`): read-only.
+    Computed,
+}
+
+impl SiteKind {
+    /// Sites `check` lints. A bare set, nix.conf text in other files' options and computed
+    /// values are read for `add`/`remove`/`list` only: their keys often live under names or in
+    /// files the lints cannot pair, so linting them would raise false warnings.
+    pub fn linted(self) -> bool {
+        !matches!(self, SiteKind::Bare | SiteKind::ConfText | SiteKind::Computed)
+    }
+
+    /// Sites whose lists are read from nix.conf text.
+    pub fn is_text(self) -> bool {
+        matches!(self, SiteKind::ExtraOptions | SiteKind::ConfText)
+    }
 }
 
 /// The value of one list element as far as it can be known without evaluation.
@@ -231,6 +256,9 @@ pub struct Site {
     pub anchor: Option<Anchor>,
     /// The other settings of the block (`connect-timeout`, `fallback`, …), as written.
     pub other: Vec<Setting>,
+    /// cachectl may choose this site by itself; otherwise only `--at LINE` selects it (a set
+    /// of settings found in a place that does not prove it is one).
+    pub auto: bool,
 }
 
 /// A non-list setting next to the cache lists, e.g. `connect-timeout = 5;`.
@@ -259,6 +287,19 @@ impl Site {
     pub fn has_caches(&self) -> bool {
         self.lists.iter().any(|l| l.kind.is_substituters() || l.kind.is_keys())
     }
+
+    /// True when `add` can write here: a literal list, or an anchor for new lists.
+    pub fn editable(&self) -> bool {
+        self.anchor.is_some() || self.lists.iter().any(|l| l.refusal().is_none())
+    }
+
+    /// Why nothing of this site can be edited, if so.
+    pub fn read_only_reason(&self) -> Option<&str> {
+        match self.editable() {
+            true => None,
+            false => Some(self.lists.iter().find_map(|l| l.refusal()).unwrap_or("cachectl cannot edit this place")),
+        }
+    }
 }
 
 /// Everything the locator found in a file.
@@ -267,10 +308,20 @@ pub struct FileModel {
     pub sites: Vec<Site>,
     /// Places that set caches in a way cachectl refuses to handle (e.g. `inherit (x) …`).
     pub refusals: Vec<Refusal>,
+    /// Cache-list names in places that are not settings cachectl recognises (a dotted
+    /// `foo.substituters`, an unused `let substituters`): they only forbid creating a block.
+    pub strays: Vec<Refusal>,
     /// Where a new `nix.settings`/`nixConfig` block can go, or why it cannot.
     pub create: Result<CreatePoint, String>,
     /// The file is a flake (top-level `outputs`).
     pub is_flake: bool,
+}
+
+impl FileModel {
+    /// True when the file sets a cache anywhere, in any shape cachectl reads.
+    pub fn sets_caches(&self) -> bool {
+        self.sites.iter().any(|s| !s.lists.is_empty()) || !self.refusals.is_empty() || !self.strays.is_empty()
+    }
 }
 
 /// A construct that sets caches but cannot be edited.

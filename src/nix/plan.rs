@@ -4,8 +4,10 @@
 use rnix::{SyntaxNode, TextRange};
 use thiserror::Error;
 
+use super::choose;
 use super::edit::{self, TextEdit};
 use super::model::*;
+pub use super::plan_remove::remove;
 use super::syntax::{self, LineIndex, SyntaxError};
 use super::verify::{self, Op};
 use crate::keys;
@@ -65,24 +67,24 @@ fn list_candidates(c: &[(usize, String)]) -> String {
     c.iter().map(|(l, p)| format!("line {l} ({p})")).collect::<Vec<_>>().join(", ")
 }
 
-struct Ctx<'a> {
-    text: &'a str,
-    root: SyntaxNode,
-    model: FileModel,
-    lines: LineIndex,
+pub(crate) struct Ctx<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) root: SyntaxNode,
+    pub(crate) model: FileModel,
+    pub(crate) lines: LineIndex,
 }
 
 impl Ctx<'_> {
-    fn line(&self, r: TextRange) -> usize {
+    pub(crate) fn line(&self, r: TextRange) -> usize {
         self.lines.line(syntax::start(r))
     }
 
-    fn describe(&self, sites: &[&Site]) -> Vec<(usize, String)> {
+    pub(crate) fn describe(&self, sites: &[&Site]) -> Vec<(usize, String)> {
         sites.iter().map(|s| (self.line(s.range), s.path.clone())).collect()
     }
 
     /// The site that `--at LINE` names.
-    fn site_at(&self, line: usize) -> Result<usize, EditError> {
+    pub(crate) fn site_at(&self, line: usize) -> Result<usize, EditError> {
         let hit = self.model.sites.iter().enumerate().filter(|(_, s)| {
             let (a, b) = (self.line(s.range), self.lines.line(syntax::end(s.range).saturating_sub(1)));
             (a..=b).contains(&line)
@@ -94,13 +96,13 @@ impl Ctx<'_> {
     }
 }
 
-fn context(text: &str) -> Result<Ctx<'_>, EditError> {
+pub(crate) fn context(text: &str) -> Result<Ctx<'_>, EditError> {
     let root = syntax::parse(text).map_err(EditError::Syntax)?;
     let model = super::locate::locate_root(&root);
     Ok(Ctx { text, root, model, lines: LineIndex::new(text) })
 }
 
-fn url_matches(elem: &Element, keys: &[String]) -> bool {
+pub(crate) fn url_matches(elem: &Element, keys: &[String]) -> bool {
     elem.value.as_str().is_some_and(|v| keys.contains(&store_url::normalize(v)))
 }
 
@@ -113,9 +115,11 @@ pub fn add(text: &str, req: &AddRequest) -> Result<Outcome, EditError> {
     let mut notes = Vec::new();
     let mut ops = Vec::new();
     let sites = &cx.model.sites;
+    let exact_url = |e: &Element| url_matches(e, std::slice::from_ref(&want));
 
-    // Where is the cache already (any route)?
-    let found: Vec<(usize, &CacheList, &Element)> = sites
+    // Where is the cache already (any route, any place)? Exact URLs first, then places
+    // cachectl can edit.
+    let mut found: Vec<(usize, &CacheList, &Element)> = sites
         .iter()
         .enumerate()
         .flat_map(|(i, s)| s.lists.iter().filter(|l| l.kind.is_substituters()).map(move |l| (i, l)))
@@ -124,50 +128,60 @@ pub fn add(text: &str, req: &AddRequest) -> Result<Outcome, EditError> {
             all.filter(|e| url_matches(e, &alts)).map(move |e| (i, l, e))
         })
         .collect();
-    let target = match req.at {
-        Some(line) => Some(cx.site_at(line)?),
-        None => match found.first() {
-            Some((i, _, _)) => Some(*i),
-            None => choose_site(&cx)?,
-        },
-    };
-    if let Some(i) = target
-        && sites[i].kind == SiteKind::ExtraOptions
-        && !found.iter().any(|(_, _, e)| url_matches(e, std::slice::from_ref(&want)))
-    {
-        let l = sites[i].lists.first().map_or(sites[i].range, |l| l.binding);
-        return Err(EditError::Refused { line: cx.line(l), reason: refusal_text(&sites[i]) });
+    found.sort_by_key(|(i, l, e)| (!exact_url(e), l.refusal().is_some() || !sites[*i].auto, e.range.start()));
+    let at = req.at.map(|line| cx.site_at(line)).transpose()?;
+    if let Some(i) = at {
+        found.retain(|(j, _, _)| *j == i);
     }
-    if target.is_none()
-        && let Some(l) =
-            sites.iter().filter(|s| s.kind == SiteKind::ExtraOptions).find_map(|s| s.list(ListKind::Substituters))
+    let target = match (at, found.first()) {
+        (Some(i), _) => Some(i),
+        (None, Some((i, _, _))) => Some(*i),
+        (None, None) => {
+            if let Some(line) = choose::stray_string(&cx, std::slice::from_ref(&want)) {
+                return already_stray(&cx, req, line);
+            }
+            if let Some(line) = choose::stray_string(&cx, &alts) {
+                let reason = format!(
+                    "another route of this cache is already in this file, in a place cachectl cannot edit: change it there by hand to {}",
+                    req.url
+                );
+                return Err(EditError::Refused { line, reason });
+            }
+            choose::choose_site(&cx)?
+        }
+    };
+    let exact = found.iter().find(|(_, _, e)| exact_url(e));
+    if let Some(i) = target
+        && exact.is_none()
     {
-        let line = cx.line(l.binding);
-        return Err(EditError::Refused {
-                line,
-                reason: "`substituters` is set in nix.extraOptions text, which overrides nix.settings; move it to nix.settings.substituters first".into(),
-            });
+        choose::overridden_by_text(&cx, Some(&sites[i]))?;
     }
 
     // The URL.
     let in_site: Vec<&(usize, &CacheList, &Element)> = found.iter().filter(|(i, _, _)| Some(*i) == target).collect();
-    let exact = found.iter().find(|(_, _, e)| url_matches(e, std::slice::from_ref(&want)));
     let subs_kind;
     if let Some((i, l, e)) = exact {
+        let s = &sites[*i];
+        let place = match s.kind {
+            SiteKind::Settings | SiteKind::Legacy => String::new(),
+            SiteKind::ExtraOptions => " of nix.extraOptions".to_owned(),
+            _ if s.path.starts_with('(') => format!(" of the file's {}", s.path.trim_matches(['(', ')'])),
+            _ => format!(" of `{}`", s.path),
+        };
+        let ro = if l.refusal().is_some() { ", which cachectl cannot edit" } else { "" };
         notes.push(Note {
             line: cx.line(e.range),
             warning: false,
-            message: format!("{} is already in {}", req.url, l.kind.name()),
+            message: format!("{} is already in {}{place} at line {}{ro}", req.url, l.kind.name(), cx.line(e.range)),
         });
         subs_kind = Some(l.kind);
-        let _ = i;
     } else if let Some((_, l, e)) = in_site.first() {
-        let old = e.value.as_str().unwrap_or_default();
-        let new = StoreUrl::parse(old).map_or_else(|_| req.url.clone(), |u| u.rebased(&req.url));
-        let lit = e.literal_range.ok_or_else(|| EditError::Cannot("cannot replace this element".into()))?;
         if let Some(reason) = l.refusal() {
             return Err(EditError::Refused { line: cx.line(e.range), reason: reason.to_owned() });
         }
+        let old = e.value.as_str().unwrap_or_default();
+        let new = StoreUrl::parse(old).map_or_else(|_| req.url.clone(), |u| u.rebased(&req.url));
+        let lit = e.literal_range.ok_or_else(|| EditError::Cannot("cannot replace this element".into()))?;
         notes.push(Note {
             line: cx.line(e.range),
             warning: false,
@@ -182,14 +196,18 @@ pub fn add(text: &str, req: &AddRequest) -> Result<Outcome, EditError> {
     // Lists to create in the target site, or the whole block.
     let mut create: Vec<(ListKind, Vec<String>)> = Vec::new();
     let site = target.map(|i| &sites[i]);
-    let default_subs = match site.map(|s| s.kind) {
-        Some(SiteKind::FlakeConfig) | None if cx.model.is_flake => ListKind::ExtraSubstituters,
-        Some(SiteKind::Legacy) => ListKind::BinaryCaches,
+    let default_subs = match (site.map(|s| s.kind), &cx.model.create) {
+        (Some(SiteKind::FlakeConfig | SiteKind::Determinate), _) => ListKind::ExtraSubstituters,
+        (None, Ok(cp)) if cx.model.is_flake || cp.kind == SiteKind::Determinate => ListKind::ExtraSubstituters,
+        (Some(SiteKind::Legacy), _) => ListKind::BinaryCaches,
         _ => site
             .and_then(|s| s.lists.iter().find(|l| l.kind.is_keys()))
             .map_or(ListKind::Substituters, |l| l.kind.partner()),
     };
-    let subs_list = site.and_then(|s| s.substituter_list());
+    let subs_list = site.and_then(|s| {
+        let mut subs = s.lists.iter().filter(|l| l.kind.is_substituters());
+        subs.clone().find(|l| l.refusal().is_none()).or_else(|| subs.next())
+    });
     let subs_kind = subs_kind.or(subs_list.map(|l| l.kind)).unwrap_or(default_subs);
     if exact.is_none() && in_site.is_empty() {
         match subs_list {
@@ -212,7 +230,12 @@ pub fn add(text: &str, req: &AddRequest) -> Result<Outcome, EditError> {
             .iter()
             .flat_map(|l| l.elements().iter().map(move |e| (*l, e)))
             .find(|(_, e)| e.value.as_str().and_then(keys::key_name) == Some(name));
-        let keys_list = site_keys.iter().find(|l| l.kind == subs_kind.partner()).or(site_keys.first());
+        let keys_list = site_keys
+            .iter()
+            .filter(|l| l.refusal().is_none())
+            .find(|l| l.kind == subs_kind.partner())
+            .or(site_keys.iter().find(|l| l.refusal().is_none()))
+            .or(site_keys.first());
         match (same_name, keys_list) {
             (Some((l, e)), _) if e.literal_range.is_some() && l.refusal().is_none() => {
                 notes.push(Note {
@@ -228,12 +251,18 @@ pub fn add(text: &str, req: &AddRequest) -> Result<Outcome, EditError> {
     }
     if !create.is_empty() {
         match target {
-            Some(i) => ops.push(Op::CreateLists { site: i, lists: create }),
+            Some(i) if sites[i].anchor.is_some() => ops.push(Op::CreateLists { site: i, lists: create }),
+            Some(i) => return Err(no_room(&cx, &sites[i], &create)),
+            None if cx.model.sets_caches() => return Err(choose::nowhere(&cx)),
             None => {
                 let cp = cx.model.create.clone().map_err(EditError::Cannot)?;
                 ops.push(Op::CreateBlock { point: cp, lists: create });
             }
         }
+    }
+    if let Some(s) = site.filter(|s| !s.auto && req.at.is_none() && !ops.is_empty()) {
+        let reason = format!("`{}` is not known to be Nix settings: pass --at {} to edit it", s.path, cx.line(s.range));
+        return Err(EditError::Refused { line: cx.line(s.range), reason });
     }
     if subs_kind.is_deprecated() {
         let line = site.map_or(1, |s| cx.line(s.range));
@@ -242,8 +271,40 @@ pub fn add(text: &str, req: &AddRequest) -> Result<Outcome, EditError> {
     finish(&cx, ops, notes)
 }
 
-fn refusal_text(site: &Site) -> String {
-    site.lists.iter().find_map(|l| l.refusal()).unwrap_or("cannot edit this place").to_owned()
+/// The cache is already in a string cachectl does not read as a list (e.g. records folded
+/// into `nix.settings`): nothing to do if its key is there too, else refuse.
+fn already_stray(cx: &Ctx<'_>, req: &AddRequest, line: usize) -> Result<Outcome, EditError> {
+    match choose::stray_key(cx, &req.key) {
+        Some(_) => {
+            let message = format!("{} is already in this file at line {line}", req.url);
+            Ok(Outcome { new_text: None, notes: vec![Note { line, warning: false, message }] })
+        }
+        None => Err(EditError::Refused {
+            line,
+            reason: format!(
+                "{} is already in this file, in a place cachectl cannot edit, without its key: add the key there by hand",
+                req.url
+            ),
+        }),
+    }
+}
+
+/// A site that cannot take a new list (nix.conf text, a bare settings set).
+fn no_room(cx: &Ctx<'_>, site: &Site, create: &[(ListKind, Vec<String>)]) -> EditError {
+    if site.read_only_reason().is_some() {
+        let refusal = cx.model.refusals.iter().find(|r| site.range.contains_range(r.range)).map(|r| r.reason.as_str());
+        let reason = refusal.or(site.read_only_reason()).unwrap_or_default().to_owned();
+        return EditError::Refused { line: cx.line(site.range), reason };
+    }
+    let names: Vec<&str> = create.iter().map(|(k, _)| k.name()).collect();
+    EditError::Refused {
+        line: cx.line(site.range),
+        reason: format!(
+            "`{}` has no {} list that cachectl can edit, and it cannot know which name the code reading it expects: add it by hand",
+            site.path,
+            names.join(" or ")
+        ),
+    }
 }
 
 fn append_op(cx: &Ctx<'_>, l: &CacheList, value: &str) -> Result<Op, EditError> {
@@ -255,94 +316,9 @@ fn append_op(cx: &Ctx<'_>, l: &CacheList, value: &str) -> Result<Op, EditError> 
     }
 }
 
-/// The one editable site to add to, `None` to create one, or an error when ambiguous.
-fn choose_site(cx: &Ctx<'_>) -> Result<Option<usize>, EditError> {
-    let editable: Vec<(usize, &Site)> =
-        cx.model.sites.iter().enumerate().filter(|(_, s)| s.kind != SiteKind::ExtraOptions).collect();
-    let with_subs: Vec<&(usize, &Site)> = editable.iter().filter(|(_, s)| s.substituter_list().is_some()).collect();
-    let pick = |c: Vec<&(usize, &Site)>| -> Result<Option<usize>, EditError> {
-        match c.len() {
-            0 => Ok(None),
-            1 => Ok(Some(c[0].0)),
-            _ => Err(EditError::Ambiguous(cx.describe(&c.iter().map(|(_, s)| *s).collect::<Vec<_>>()))),
-        }
-    };
-    if !with_subs.is_empty() {
-        return pick(with_subs);
-    }
-    let any: Vec<&(usize, &Site)> = editable.iter().filter(|(_, s)| s.anchor.is_some()).collect();
-    if any.is_empty()
-        && let Some(r) = cx.model.refusals.first()
-    {
-        return Err(EditError::Refused { line: cx.line(r.range), reason: r.reason.clone() });
-    }
-    pick(any)
-}
-
-/// Plans, applies and verifies `remove`.
-pub fn remove(text: &str, req: &RemoveRequest) -> Result<Outcome, EditError> {
-    let cx = context(text)?;
-    let urls: Vec<String> = req.urls.iter().map(|u| store_url::normalize(u)).collect();
-    let only = req.at.map(|l| cx.site_at(l)).transpose()?;
-    let mut ops = Vec::new();
-    let mut notes = Vec::new();
-    for (i, site) in cx.model.sites.iter().enumerate() {
-        if only.is_some_and(|o| o != i) {
-            continue;
-        }
-        for l in &site.lists {
-            let hit = |e: &Element| {
-                if l.kind.is_keys() {
-                    e.value.as_str().and_then(keys::key_name).is_some_and(|n| req.key_names.iter().any(|k| k == n))
-                } else {
-                    url_matches(e, &urls)
-                }
-            };
-            if let Some(e) = l.conditional().iter().find(|e| hit(e)) {
-                return Err(EditError::Refused {
-                    line: cx.line(e.range),
-                    reason: format!(
-                        "{} is added conditionally (`++ …`); remove it by hand",
-                        e.value.as_str().unwrap_or_default()
-                    ),
-                });
-            }
-            let hits: Vec<&Element> = l.elements().iter().filter(|e| hit(e)).collect();
-            if hits.is_empty() {
-                continue;
-            }
-            if let Some(reason) = l.refusal() {
-                return Err(EditError::Refused { line: cx.line(hits[0].range), reason: reason.to_owned() });
-            }
-            for e in &hits {
-                let shown = e.value.as_str().map(keys::redacted).unwrap_or_default();
-                notes.push(Note {
-                    line: cx.line(e.range),
-                    warning: false,
-                    message: format!("removed {shown} from {}", l.kind.name()),
-                });
-            }
-            let ListValue::Literal { target, .. } = &l.value else { continue };
-            let op = if hits.len() == l.elements().len() && edit::clearable(&cx.root, *target) {
-                Op::Clear { list: *target, elements: hits.iter().map(|e| e.range).collect() }
-            } else {
-                // Elements of a let-bound list shared by two options are removed once.
-                let fresh: Vec<Op> =
-                    hits.iter().map(|e| Op::Remove { element: e.range }).filter(|o| !ops.contains(o)).collect();
-                ops.extend(fresh);
-                continue;
-            };
-            if !ops.contains(&op) {
-                ops.push(op);
-            }
-        }
-    }
-    finish(&cx, ops, notes)
-}
-
 /// Turns operations into edits, applies them, and verifies the result re-parses to exactly
 /// the intended lists. Nothing is returned for writing unless all of that holds.
-fn finish(cx: &Ctx<'_>, ops: Vec<Op>, notes: Vec<Note>) -> Result<Outcome, EditError> {
+pub(crate) fn finish(cx: &Ctx<'_>, ops: Vec<Op>, notes: Vec<Note>) -> Result<Outcome, EditError> {
     if ops.is_empty() {
         return Ok(Outcome { new_text: None, notes });
     }

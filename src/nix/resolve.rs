@@ -136,7 +136,7 @@ fn flatten_concat(node: &SyntaxNode, out: &mut Vec<SyntaxNode>) {
 }
 
 /// The value bound to `name` by the nearest enclosing `let` (or `rec { }`).
-fn let_binding(from: &SyntaxNode, name: &str) -> Option<SyntaxNode> {
+pub(crate) fn let_binding(from: &SyntaxNode, name: &str) -> Option<SyntaxNode> {
     for anc in from.ancestors() {
         let scope = match anc.kind() {
             K::NODE_LET_IN => true,

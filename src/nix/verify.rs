@@ -117,6 +117,7 @@ pub fn intended(model: &FileModel, ops: &[Op]) -> FileModel {
                 lists: lists.iter().map(|(k, v)| new_list(*k, v)).collect(),
                 anchor: None,
                 other: Vec::new(),
+                auto: true,
             }),
         }
     }

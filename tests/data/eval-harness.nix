@@ -1,6 +1,7 @@
 # Evaluates a module file with real Nix and returns every cache list it sets, the way the
 # module system would see them: mkIf bodies taken (conditions assumed true), mkMerge
-# flattened, priority/order wrappers stripped, functions called with stub arguments.
+# flattened, priority/order wrappers stripped, functions called with stub arguments;
+# nix.conf lines of `extraOptions` and `….text` strings are read as lists too.
 # nixpkgs is not available on the test machines, so `lib` is a minimal stand-in here.
 { file }:
 let
@@ -22,6 +23,8 @@ let
     types = { };
     catAttrs = builtins.catAttrs;
     attrValues = builtins.attrValues;
+    concatStringsSep = builtins.concatStringsSep;
+    foldl' = builtins.foldl';
   };
   anything = { enable = true; };
   stubs = {
@@ -46,11 +49,24 @@ let
     if at p 3 == "nix" && at p 2 == "settings" && elem (at p 1) lists then at p 1
     else if at p 2 == "nix" && elem (at p 1) legacy then at p 1
     else if at p 2 == "nixConfig" && elem (at p 1) lists then at p 1
+    # The shapes of issue #11: Determinate's customSettings, a settings set returned by a
+    # function (`mkNixConfig = …: { settings = { … }; }`), a vars file's top-level set.
+    else if at p 3 == "determinateNix" && at p 2 == "customSettings" && elem (at p 1) lists then at p 1
+    else if at p 2 == "settings" && at p 3 != "nix" && elem (at p 1) lists then at p 1
+    else if n p == 1 && elem (at p 1) (lists ++ legacy) then at p 1
     else null;
+  # nix.conf lines in `nix.extraOptions` or a `….text`: `key = word word …`.
+  words = s: builtins.filter (w: builtins.isString w && w != "") (builtins.split "[[:space:]]+" s);
+  confLists = text: concatMap (l:
+    let m = builtins.match "[[:space:]]*([a-z-]+)[[:space:]]*=([^#]*).*" l; in
+    if m == null || !(elem (elemAt m 0) lists) then [ ] else [ { name = elemAt m 0; value = words (elemAt m 1); } ])
+    (builtins.filter builtins.isString (builtins.split "\n" text));
+  isText = p: at p 1 == "extraOptions" || at p 1 == "text";
   strip = v: if isAttrs v && v ? _type && v._type != "option" && v ? content then strip v.content else v;
   collect = path: v0:
     let v = if isFunction v0 then call v0 else v0; in
     if kind path != null then [ { name = kind path; value = map strip (strip v); } ]
+    else if isText path && builtins.isString (strip v) then confLists (strip v)
     else if isAttrs v && v ? _type then
       (if v._type == "merge" then concatMap (collect path) v.contents
        else if v ? content then collect path v.content

@@ -1,0 +1,8 @@
+{ ... }:
+{
+  nix.settings.trusted-users = [ "root" ];
+  nix.extraOptions = ''
+    extra-substituters = https://nix-community.cachix.org
+    extra-trusted-public-keys = nix-community.cachix.org-1:mB9FSh9qf2dCimDSUo8Zy7bkq5CX+/rkCWyvRCYg3Fs=
+  '';
+}

@@ -1,0 +1,5 @@
+{ ... }:
+{
+  nix.settings = import ./caches.nix;
+  nix.gc.automatic = true;
+}

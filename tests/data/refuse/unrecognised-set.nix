@@ -1,0 +1,7 @@
+{ ... }:
+{
+  deploy.nodes.web = {
+    hostname = "web";
+    substituters = [ "https://cache.example.org" ];
+  };
+}

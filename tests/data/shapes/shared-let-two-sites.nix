@@ -1,0 +1,22 @@
+# eval: (call m).determinateNix.customSettings
+# One module for NixOS and nix-darwin with Determinate: both read the same lists.
+{ ... }:
+let
+  substituters = [
+    "https://cache.nixos.org"
+    "https://nix-community.cachix.org"
+  ];
+  trusted-public-keys = [
+    "cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY="
+    "nix-community.cachix.org-1:mB9FSh9qf2dCimDSUo8Zy7bkq5CX+/rkCWyvRCYg3Fs="
+  ];
+in
+{
+  nix.settings = {
+    inherit substituters trusted-public-keys;
+  };
+  determinateNix.customSettings = {
+    inherit substituters trusted-public-keys;
+    lazy-trees = true;
+  };
+}

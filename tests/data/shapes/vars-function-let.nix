@@ -1,0 +1,16 @@
+# eval: call m
+{ lib, ... }:
+let
+  substituters = [
+    "https://cache.nixos.org"
+    "https://nix-community.cachix.org"
+  ];
+in
+{
+  inherit substituters;
+  trusted-public-keys = [
+    "cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY="
+    "nix-community.cachix.org-1:mB9FSh9qf2dCimDSUo8Zy7bkq5CX+/rkCWyvRCYg3Fs="
+  ];
+  fallback = true;
+}
