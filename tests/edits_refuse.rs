@@ -190,7 +190,7 @@ fn at_on_a_computed_value_is_refused_never_planned_beside_it() {
     "#]],
     );
     add_at(
-        "{ lib, ... }:\n{\n  nix = {\n    settings = lib.mkIf true base;\n    gc.automatic = true;\n  };\n}\n",
+        "{ lib, base, ... }:\n{\n  nix = {\n    settings = lib.mkIf true base;\n    gc.automatic = true;\n  };\n}\n",
         MAG_URL,
         MAG_KEY,
         None,

@@ -155,7 +155,10 @@ fn mutants_never_break_an_edit_property() {
     let strict = std::env::var_os("CACHECTL_FUZZ_STRICT").is_some();
     assert!(!strict || internal.is_empty(), "internal refusals (CACHECTL_FUZZ_STRICT is set)");
     let tries = stats.edited + stats.unchanged + stats.refused + stats.internal;
-    assert!(stats.edited * 5 > tries, "too few edits to test anything: {stats:?}");
+    // One mutant in eight at least must be edited. Fewer than one in five are since the
+    // refusal fixtures became seeds and files Nix rejects (a byte mutation easily makes an
+    // undefined variable or a duplicate attribute) are refused like syntax errors.
+    assert!(stats.edited * 8 > tries, "too few edits to test anything: {stats:?}");
     assert!(stats.refused * 10 > tries, "too few refusals: the mutator is too gentle: {stats:?}");
 }
 

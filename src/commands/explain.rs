@@ -53,7 +53,7 @@ mod tests {
         let err = explain(Some("nope")).expect_err("unknown").to_string();
         assert!(
             err.starts_with(
-                "unknown code `nope`; known codes: syntax-error, duplicate-attribute, undefined-variable, invalid-key,"
+                "unknown code `nope`; known codes: syntax-error, duplicate-attribute, nested-merge, undefined-variable, invalid-key,"
             ),
             "{err}"
         );

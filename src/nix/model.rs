@@ -15,6 +15,8 @@ pub enum ListKind {
     ExtraSubstituters,
     ExtraTrustedPublicKeys,
     TrustedSubstituters,
+    /// `extra-trusted-substituters`, appended to `trusted-substituters`.
+    ExtraTrustedSubstituters,
     /// Deprecated `nix.binaryCaches`.
     BinaryCaches,
     /// Deprecated `nix.binaryCachePublicKeys`.
@@ -24,12 +26,13 @@ pub enum ListKind {
 }
 
 impl ListKind {
-    pub const ALL: [ListKind; 8] = [
+    pub const ALL: [ListKind; 9] = [
         ListKind::Substituters,
         ListKind::TrustedPublicKeys,
         ListKind::ExtraSubstituters,
         ListKind::ExtraTrustedPublicKeys,
         ListKind::TrustedSubstituters,
+        ListKind::ExtraTrustedSubstituters,
         ListKind::BinaryCaches,
         ListKind::BinaryCachePublicKeys,
         ListKind::TrustedBinaryCaches,
@@ -43,6 +46,7 @@ impl ListKind {
             ListKind::ExtraSubstituters => "extra-substituters",
             ListKind::ExtraTrustedPublicKeys => "extra-trusted-public-keys",
             ListKind::TrustedSubstituters => "trusted-substituters",
+            ListKind::ExtraTrustedSubstituters => "extra-trusted-substituters",
             ListKind::BinaryCaches => "binaryCaches",
             ListKind::BinaryCachePublicKeys => "binaryCachePublicKeys",
             ListKind::TrustedBinaryCaches => "trustedBinaryCaches",
@@ -57,6 +61,7 @@ impl ListKind {
             ListKind::ExtraSubstituters,
             ListKind::ExtraTrustedPublicKeys,
             ListKind::TrustedSubstituters,
+            ListKind::ExtraTrustedSubstituters,
         ]
         .into_iter()
         .find(|k| k.name() == name)
@@ -91,6 +96,7 @@ impl ListKind {
             ListKind::ExtraSubstituters => ListKind::ExtraTrustedPublicKeys,
             ListKind::ExtraTrustedPublicKeys => ListKind::ExtraSubstituters,
             ListKind::TrustedSubstituters => ListKind::TrustedPublicKeys,
+            ListKind::ExtraTrustedSubstituters => ListKind::ExtraTrustedPublicKeys,
             ListKind::BinaryCaches => ListKind::BinaryCachePublicKeys,
             ListKind::BinaryCachePublicKeys => ListKind::BinaryCaches,
             ListKind::TrustedBinaryCaches => ListKind::BinaryCachePublicKeys,

@@ -335,6 +335,6 @@ pub(crate) fn finish(cx: &Ctx<'_>, ops: Vec<Op>, notes: Vec<Note>) -> Result<Out
         edits.push(e.ok_or_else(|| EditError::Verify(format!("could not place edit {op:?}")))?);
     }
     let new_text = edit::apply(cx.text, &edits).map_err(EditError::Verify)?;
-    verify::check(&cx.model, &ops, &new_text).map_err(EditError::Verify)?;
+    verify::check(&cx.model, &ops, cx.text, &new_text).map_err(EditError::Verify)?;
     Ok(Outcome { new_text: Some(new_text), notes })
 }

@@ -7,6 +7,7 @@
 use rnix::TextRange;
 
 use super::model::*;
+use super::syntax::ErrorKind;
 
 /// A logical edit, independent of layout.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,8 +141,22 @@ fn new_list(kind: ListKind, values: &[String]) -> CacheList {
 }
 
 /// Checks that `new_text` parses and holds exactly the lists `ops` intend.
-pub fn check(before: &FileModel, ops: &[Op], new_text: &str) -> Result<(), String> {
-    let after = super::locate(new_text).map_err(|e| format!("the edit would introduce a syntax error ({e})"))?;
+pub fn check(before: &FileModel, ops: &[Op], old_text: &str, new_text: &str) -> Result<(), String> {
+    let (root, notes) = super::syntax::parse_noting(new_text).map_err(|e| {
+        let what = match e.kind {
+            ErrorKind::Syntax => "a syntax error",
+            ErrorKind::DuplicateAttribute => "a duplicate attribute",
+            ErrorKind::UndefinedVariable => "an undefined variable",
+            ErrorKind::NestedMerge => "a nested set defined twice",
+        };
+        format!("the edit would introduce {what} ({e})")
+    })?;
+    // A nested set defined twice parses on Nix 2.26 and later only: never add one.
+    let old_notes = super::syntax::parse_noting(old_text).map_or(0, |(_, n)| n.len());
+    if let Some(n) = notes.get(old_notes) {
+        return Err(format!("the edit would define a nested set twice, which Nix before 2.26 rejects ({n})"));
+    }
+    let after = super::locate::locate_root(&root);
     let want = summary(&intended(before, ops));
     let got = summary(&after);
     if want != got {
@@ -152,4 +167,24 @@ pub fn check(before: &FileModel, ops: &[Op], new_text: &str) -> Result<(), Strin
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_edit_may_not_add_a_nested_set_defined_twice() {
+        let old = "{\n  nix.settings.substituters = [ ];\n  nix = { gc.automatic = true; };\n}\n";
+        let model = super::super::locate(old).expect("parses");
+        // The same lists, but now `settings` is defined twice below `nix`: Nix 2.8 rejects it.
+        let new =
+            "{\n  nix.settings.substituters = [ ];\n  nix = { gc.automatic = true; settings.max-jobs = 2; };\n}\n";
+        let err = check(&model, &[], old, new).expect_err("refused");
+        assert!(err.contains("Nix before 2.26 rejects"), "{err}");
+        // A file that had one already may keep it.
+        assert_eq!(check(&model, &[], old, old), Ok(()));
+        let model2 = super::super::locate(new).expect("parses");
+        assert_eq!(check(&model2, &[], new, new), Ok(()));
+    }
 }
