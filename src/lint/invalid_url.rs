@@ -71,4 +71,12 @@ mod tests {
         );
         assert!(lint1(&text, "invalid-url").is_empty());
     }
+
+    #[test]
+    fn the_condition_of_an_optional_element_is_not_an_element() {
+        let text = "{ config, lib, ... }:\n{\n  nix.settings.substituters = [ ]\n    ++ lib.optional (config.networking.hostName != \"eve\") \"https://cache.example.org\"\n    ++ (if config.x then [ \"nope\" ] else [ ]);\n}\n";
+        let lines = lint1(text, "invalid-url");
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].contains("`nope`"), "{lines:?}");
+    }
 }

@@ -105,15 +105,17 @@ fn concat(node: &SyntaxNode, depth: usize, wrapper: Option<String>, via_let: Opt
             elems.extend(elements(&op));
         } else {
             dynamic = true;
-            conditional.extend(op.descendants().filter(|n| n.kind() == K::NODE_STRING).filter_map(|n| {
-                let value = literal::read_string(&n)?;
-                Some(Element {
-                    value: ElemValue::Str(value),
-                    range: n.text_range(),
-                    literal_range: Some(n.text_range()),
-                    comment: None,
-                })
-            }));
+            conditional.extend(
+                values_of(&op).flat_map(|v| v.descendants()).filter(|n| n.kind() == K::NODE_STRING).filter_map(|n| {
+                    let value = literal::read_string(&n)?;
+                    Some(Element {
+                        value: ElemValue::Str(value),
+                        range: n.text_range(),
+                        literal_range: Some(n.text_range()),
+                        comment: None,
+                    })
+                }),
+            );
         }
     }
     let _ = depth;
@@ -121,6 +123,18 @@ fn concat(node: &SyntaxNode, depth: usize, wrapper: Option<String>, via_let: Opt
         Some(target) => ListValue::Literal { target, elements: elems, wrapper, dynamic, conditional, via_let },
         None => refused("the list is a concatenation of computed values; cachectl cannot edit it safely".into()),
     }
+}
+
+/// The parts of a computed operand that can become list elements: the last argument of a
+/// call (`lib.optional (host != "eve") "https://…"` adds the URL, never `"eve"`), both
+/// branches of an `if`, or the whole operand.
+fn values_of(op: &SyntaxNode) -> impl Iterator<Item = SyntaxNode> {
+    let parts: Vec<SyntaxNode> = match op.kind() {
+        K::NODE_APPLY => call_parts(op).and_then(|(_, args)| args.last().cloned()).into_iter().collect(),
+        K::NODE_IF_ELSE => op.children().skip(1).collect(),
+        _ => vec![op.clone()],
+    };
+    parts.into_iter()
 }
 
 fn flatten_concat(node: &SyntaxNode, out: &mut Vec<SyntaxNode>) {
