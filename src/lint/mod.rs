@@ -216,6 +216,12 @@ pub fn mentions_cache_settings(text: &str) -> bool {
         .any(|w| text.contains(w))
 }
 
+/// Words of a block whose value may be computed (`nix.settings = import ./caches.nix;`),
+/// which `not-checked` reports in a named file.
+pub fn mentions_cache_blocks(text: &str) -> bool {
+    ["nix.settings", "nix =", "nix=", "nixConfig", "customSettings"].iter().any(|w| text.contains(w))
+}
+
 /// What the locator finds in a file that sets nothing: `{ }`'s model.
 fn empty_model() -> FileModel {
     static EMPTY: LazyLock<FileModel> = LazyLock::new(|| locate::locate_root(&rnix::Root::parse("{ }").syntax()));
@@ -226,8 +232,8 @@ fn empty_model() -> FileModel {
 /// (a syntax error is a finding); a context file is parsed only when it mentions a cache
 /// setting or an import, and a parse error there only marks it `broken`.
 pub fn analyse(text: &str, named: bool) -> Analysis {
-    // A named file is always located: its refusals (`nix.settings = import …`) are findings.
-    let wants_model = named || mentions_cache_settings(text);
+    // A named file's refusals (`nix.settings = import …`) are findings too.
+    let wants_model = mentions_cache_settings(text) || (named && mentions_cache_blocks(text));
     let wants_imports = imports::mentions_imports(text);
     let mut notes = Vec::new();
     let (root, broken) = if named {
@@ -408,8 +414,9 @@ mod prefilter_tests {
                 let read = |s: &crate::nix::model::Site| {
                     !s.lists.is_empty() || s.setting("connect-timeout").is_some() || s.setting("fallback").is_some()
                 };
-                // Refusals only matter in named files, which are always located.
                 assert!(!model.sites.iter().any(read), "{}", path.display());
+                // Refusals are findings in named files, which are also located for these words.
+                assert!(mentions_cache_blocks(&text) || model.refusals.is_empty(), "{}", path.display());
                 skipped += 1;
             }
             if !imports::mentions_imports(&text) {
