@@ -10,24 +10,7 @@
 mod edit_cases;
 
 use edit_cases::*;
-use expect_test::{Expect, expect};
-
-fn fixture(path: &str) -> String {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(path);
-    std::fs::read_to_string(p).expect("fixture")
-}
-
-fn add_file(path: &str, expect: Expect) {
-    add(&fixture(path), expect)
-}
-
-fn add_nc(path: &str, expect: Expect) {
-    add_at(&fixture(path), NC_URL, NC_KEY, None, expect)
-}
-
-fn remove_nc(path: &str, expect: Expect) {
-    remove(&fixture(path), &[NC_URL], &["nix-community.cachix.org-1"], expect)
-}
+use expect_test::expect;
 
 #[test]
 fn vars_file_is_a_settings_set() {

@@ -49,3 +49,24 @@ pub fn remove(before: &str, urls: &[&str], key_names: &[&str], expect: Expect) {
     };
     expect.assert_eq(&show(before, plan::remove(before, &req)));
 }
+
+/// The text of a fixture under `tests/data/`.
+pub fn fixture(path: &str) -> String {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(path);
+    std::fs::read_to_string(p).expect("fixture")
+}
+
+/// `add` of magnolia (the default request) on a fixture.
+pub fn add_file(path: &str, expect: Expect) {
+    add(&fixture(path), expect)
+}
+
+/// `add` of nix-community on a fixture.
+pub fn add_nc(path: &str, expect: Expect) {
+    add_at(&fixture(path), NC_URL, NC_KEY, None, expect)
+}
+
+/// `remove` of nix-community (URL and key) on a fixture.
+pub fn remove_nc(path: &str, expect: Expect) {
+    remove(&fixture(path), &[NC_URL], &["nix-community.cachix.org-1"], expect)
+}
