@@ -31,6 +31,7 @@ mod no_trusted_key;
 mod not_checked;
 mod secret_key;
 mod syntax_error;
+mod text_override;
 mod undefined_variable;
 mod unused_key;
 
@@ -151,6 +152,7 @@ pub const RULES: &[Rule] = &[
     mk_default::RULE,
     mk_force::RULE,
     flake_untrusted::RULE,
+    text_override::RULE,
     not_checked::RULE,
 ];
 
@@ -180,6 +182,7 @@ const CHECKS: &[Check] = &[
     mk_default::check,
     mk_force::check,
     flake_untrusted::check,
+    text_override::check,
     not_checked::check,
 ];
 
