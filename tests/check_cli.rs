@@ -112,7 +112,7 @@ fn each_golden_module_reports_its_code_and_the_exit_status_follows_severity() {
         $ cachectl check mk-force.nix  # exit 0
         mk-force.nix:4:5: info[mk-force]: `lib.mkForce` drops NixOS's default substituter https://cache.nixos.org/ and the substituters of every other module
         $ cachectl check no-fallback.nix  # exit 0
-        no-fallback.nix:4:22: warning[no-fallback]: `http://magnolia:5000` is on a tailnet: when it is unreachable (Tailscale is not up during an install) builds hang or fail, see NixOS/nix#1990; add `connect-timeout = 5;` and `fallback = true;` to nix.settings
+        no-fallback.nix:4:22: warning[no-fallback]: `http://magnolia:5000` is on a LAN or a tailnet: when it is unreachable (away from that network, Tailscale is down, or during an install) builds hang or fail, see NixOS/nix#1990; add `connect-timeout = 5;` and `fallback = true;` to nix.settings
         $ cachectl check no-trusted-key.nix  # exit 0
         no-trusted-key.nix:6:7: warning[no-trusted-key]: no trusted key pairs with `https://hyprland.cachix.org`: Nix rejects its unsigned paths; add its public key to trusted-public-keys (a mirror signed by another key is fine)
         $ cachectl check not-checked.nix  # exit 0
@@ -196,7 +196,7 @@ fn keys_in_base_pair_with_substituters_in_a_host_file() {
     let host = run(dir.path(), &["check", "--isolated", "cross/host.nix"]);
     expect![[r#"
         cross/host.nix:5:33: warning[no-trusted-key]: no trusted key pairs with `http://magnolia:5000`: Nix rejects its unsigned paths; add its public key to trusted-public-keys (a mirror signed by another key is fine)
-        cross/host.nix:5:33: warning[no-fallback]: `http://magnolia:5000` is on a tailnet: when it is unreachable (Tailscale is not up during an install) builds hang or fail, see NixOS/nix#1990; add `connect-timeout = 5;` and `fallback = true;` to nix.settings
+        cross/host.nix:5:33: warning[no-fallback]: `http://magnolia:5000` is on a LAN or a tailnet: when it is unreachable (away from that network, Tailscale is down, or during an install) builds hang or fail, see NixOS/nix#1990; add `connect-timeout = 5;` and `fallback = true;` to nix.settings
     "#]].assert_eq(&text(&host.stdout));
     let base = run(dir.path(), &["check", "cross/base.nix"]);
     expect![[r#"

@@ -136,7 +136,7 @@ fn a_host_file_alone_pairs_with_the_key_of_the_base_it_imports() {
     assert_eq!(code, 0);
     expect![[r#"
         hosts/a.nix:6:33: warning[no-trusted-key]: no trusted key pairs with `http://magnolia:5000`: Nix rejects its unsigned paths; add its public key to trusted-public-keys (a mirror signed by another key is fine)
-        hosts/a.nix:6:33: warning[no-fallback]: `http://magnolia:5000` is on a tailnet: when it is unreachable (Tailscale is not up during an install) builds hang or fail, see NixOS/nix#1990; add `connect-timeout = 5;` and `fallback = true;` to nix.settings
+        hosts/a.nix:6:33: warning[no-fallback]: `http://magnolia:5000` is on a LAN or a tailnet: when it is unreachable (away from that network, Tailscale is down, or during an install) builds hang or fail, see NixOS/nix#1990; add `connect-timeout = 5;` and `fallback = true;` to nix.settings
     "#]]
     .assert_eq(&out);
     // From a subdirectory, as a hook may run.

@@ -27,7 +27,9 @@ The other entry may be in a file that was not named (`check hosts/a.nix` cites
 configuration and no other file is read. URLs are compared without store
 parameters, a trailing `/` or case in the scheme and host: `https://cache.nixos.org` and
 `https://cache.nixos.org/` are the same cache. Keys are compared by name: two different
-values under one name are reported too. `substituters`, `extra-substituters` and
+values under one name are reported too. Two copies in different blocks that are both
+under `lib.mkIf` (or in `if … then … else` branches) are not reported: their conditions
+may exclude each other. `substituters`, `extra-substituters` and
 `binaryCaches` count as one list; `trusted-substituters` is separate, and each flake's
 `nixConfig` stands alone.
 
@@ -95,7 +97,11 @@ fn collides(cx: &Context<'_>, prev: &Item<'_>, item: &Item<'_>) -> bool {
     // others instead of adding to them.
     let forced = |i: &Item<'_>| i.at.list.wrapper() == Some("mkForce");
     let same_list = std::ptr::eq(prev.at.list, item.at.list);
-    let exclusive = (prev.conditional && item.conditional) || (!same_list && (forced(prev) || forced(item)));
+    // Two blocks under `mkIf` (or `if` branches) may have exclusive conditions.
+    let sometimes = |i: &Item<'_>| i.conditional || i.at.site.conditional;
+    let both_sometimes = sometimes(prev) && sometimes(item) && !std::ptr::eq(prev.at.site, item.at.site);
+    let exclusive =
+        (prev.conditional && item.conditional) || both_sometimes || (!same_list && (forced(prev) || forced(item)));
     !exclusive && cx.merge.merged(prev.at.file, item.at.file)
 }
 
@@ -148,5 +154,10 @@ mod tests {
         assert!(lint1(special, "duplicate").is_empty());
         let both = "{ nix.settings.substituters = [ \"https://a.org\" ] ++ lib.optional x \"https://b.org\" ++ lib.optional (!x) \"https://b.org\"; }";
         assert!(lint1(both, "duplicate").is_empty());
+        // Two `mkIf` blocks may have exclusive conditions; one unconditional copy collides.
+        let branches = "{ lib, cfg, ... }: lib.mkMerge [\n  (lib.mkIf cfg.a { nix.settings.substituters = [ \"https://a.org\" ]; })\n  (lib.mkIf (!cfg.a) { nix.settings.substituters = [ \"https://a.org\" ]; })\n]\n";
+        assert!(lint1(branches, "duplicate").is_empty());
+        let always = "{ lib, cfg, ... }: lib.mkMerge [\n  (lib.mkIf cfg.a { nix.settings.substituters = [ \"https://a.org\" ]; })\n  { nix.settings.substituters = [ \"https://a.org\" ]; }\n]\n";
+        assert_eq!(lint1(always, "duplicate").len(), 1);
     }
 }

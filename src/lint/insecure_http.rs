@@ -27,7 +27,8 @@ it over a VPN or tailnet instead.",
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for item in cx.store_urls() {
         let Some(url) = store_url(item) else { continue };
-        if url.scheme != "http" || url.is_private_host() {
+        // `wolf.shack`, `harmonia.haleakala`: top-level domains the internet does not resolve.
+        if url.scheme != "http" || url.is_private_host() || crate::pairing::domain::is_private_network(&url.host) {
             continue;
         }
         let https = format!("https{}", url.base().get(4..).unwrap_or_default());
@@ -52,6 +53,7 @@ mod tests {
             "http://192.168.1.50:5000",
             "http://127.0.0.1:8080",
             "http://box.tail1234.ts.net",
+            "http://nas.shack:3142",
             "https://cache.example.org",
         ];
         let text = module(&subs, &[], "");

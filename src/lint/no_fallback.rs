@@ -37,7 +37,11 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for item in cx.items.iter().filter(|i| i.at.is_substituters()) {
         let domain = item.at.domain();
         let Some(url) = store_url(item) else { continue };
-        let (kind, when) = if url.is_tailnet() {
+        let bare = !url.host.contains('.') && !url.host.contains(':');
+        let (kind, when) = if url.is_tailnet() && bare {
+            // A name without a dot: MagicDNS, or a LAN machine's name.
+            ("a LAN or a tailnet", "away from that network, Tailscale is down, or during an install")
+        } else if url.is_tailnet() {
             ("a tailnet", "Tailscale is not up during an install")
         } else if url.is_lan() {
             ("a LAN", "away from that network, or during an install")
@@ -94,7 +98,7 @@ mod tests {
             module(&["http://magnolia:5000", "http://192.168.1.50:5000", "http://127.0.0.1:5000"], &[MAG_KEY], "");
         expect_test::expect![[r#"
             [
-                "m.nix:4:22: warning[no-fallback]: `http://magnolia:5000` is on a tailnet: when it is unreachable (Tailscale is not up during an install) builds hang or fail, see NixOS/nix#1990; add `connect-timeout = 5;` and `fallback = true;` to nix.settings",
+                "m.nix:4:22: warning[no-fallback]: `http://magnolia:5000` is on a LAN or a tailnet: when it is unreachable (away from that network, Tailscale is down, or during an install) builds hang or fail, see NixOS/nix#1990; add `connect-timeout = 5;` and `fallback = true;` to nix.settings",
                 "m.nix:4:45: warning[no-fallback]: `http://192.168.1.50:5000` is on a LAN: when it is unreachable (away from that network, or during an install) builds hang or fail, see NixOS/nix#1990; add `connect-timeout = 5;` and `fallback = true;` to nix.settings",
             ]
         "#]]

@@ -334,5 +334,6 @@ fn bare_set(set: &SyntaxNode, bound: &HashSet<TextRange>, found: &mut Found) {
         anchor: None,
         other: Vec::new(),
         auto,
+        conditional: false,
     });
 }

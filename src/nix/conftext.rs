@@ -196,6 +196,7 @@ pub fn sites(root: &SyntaxNode, skip: &[TextRange]) -> Vec<Site> {
             anchor: None,
             other: Vec::new(),
             auto: true,
+            conditional: false,
         });
     }
     out

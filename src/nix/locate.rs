@@ -47,6 +47,8 @@ struct Walker {
     /// Ranges the later passes must not look into (computed values, extraOptions text).
     skip: Vec<TextRange>,
     next_scope: u32,
+    /// How many `mkIf` bodies or `if` branches the walk is in.
+    cond: u32,
 }
 
 struct Builder {
@@ -170,6 +172,7 @@ impl Walker {
                         anchor: anchor_none,
                         other: Vec::new(),
                         auto: true,
+                        conditional: self.cond > 0,
                     },
                 });
                 self.sites.len() - 1
@@ -203,10 +206,12 @@ impl Walker {
             }
             K::NODE_ATTR_SET => self.attrset(node, path, scope),
             K::NODE_IF_ELSE => {
+                self.cond += 1;
                 for c in node.children().skip(1) {
                     let s = self.fresh();
                     self.expr(&c, path, s);
                 }
+                self.cond -= 1;
             }
             K::NODE_BIN_OP if node.children_with_tokens().any(|e| e.kind() == K::TOKEN_UPDATE) => {
                 for c in node.children() {
@@ -228,7 +233,15 @@ impl Walker {
     fn apply(&mut self, node: &SyntaxNode, path: &[String], scope: u32) {
         if let Some((name, args)) = call_parts(node) {
             let body = match name.as_str() {
-                "mkIf" => args.get(1),
+                "mkIf" => {
+                    if let Some(body) = args.get(1) {
+                        self.cond += 1;
+                        self.expr(body, path, scope);
+                        self.cond -= 1;
+                        return;
+                    }
+                    None
+                }
                 n if UNARY_WRAPPERS.contains(&n) => args.first(),
                 n if BINARY_WRAPPERS.contains(&n) => args.get(1),
                 "mkMerge" => {

@@ -265,6 +265,9 @@ pub struct Site {
     /// cachectl may choose this site by itself; otherwise only `--at LINE` selects it (a set
     /// of settings found in a place that does not prove it is one).
     pub auto: bool,
+    /// The block is under `lib.mkIf` or a branch of `if … then … else`: present only
+    /// sometimes, so two such blocks may exclude each other.
+    pub conditional: bool,
 }
 
 /// A non-list setting next to the cache lists, e.g. `connect-timeout = 5;`.

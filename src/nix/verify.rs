@@ -119,6 +119,7 @@ pub fn intended(model: &FileModel, ops: &[Op]) -> FileModel {
                 anchor: None,
                 other: Vec::new(),
                 auto: true,
+                conditional: false,
             }),
         }
     }
