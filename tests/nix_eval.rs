@@ -32,14 +32,18 @@ fn data(p: &str) -> PathBuf {
 
 /// Every list the module sets, as real Nix evaluates it.
 fn eval(env: &nixenv::NixEnv, file: &Path) -> BTreeMap<String, Vec<String>> {
-    let out = nixenv::output(
-        env.command("nix-instantiate")
-            .args(["--eval", "--strict", "--json"])
-            .arg(data("eval-harness.nix"))
-            .arg("--arg")
-            .arg("file")
-            .arg(file),
-    );
+    harness(env, "eval-harness.nix", &[("file", file)])
+}
+
+/// `nix-instantiate --eval --strict --json HARNESS --arg NAME PATH…`, as JSON lists.
+fn harness(env: &nixenv::NixEnv, harness: &str, args: &[(&str, &Path)]) -> BTreeMap<String, Vec<String>> {
+    let mut cmd = env.command("nix-instantiate");
+    cmd.args(["--eval", "--strict", "--json"]).arg(data(harness));
+    for (name, path) in args {
+        cmd.arg("--arg").arg(name).arg(path);
+    }
+    let out = nixenv::output(&mut cmd);
+    let file = args.first().map_or(Path::new(""), |(_, p)| *p);
     assert!(
         out.status.success(),
         "nix could not evaluate {}:\n{}",
@@ -202,24 +206,7 @@ fn every_edit_of_every_golden_module_reads_back_right_in_real_nix() {
 /// The shapes beyond `nix.settings` (issue #11): each fixture says on its first line how
 /// its lists are consumed (`# eval: EXPR`), and real Nix reads them back before and after.
 fn eval_shape(env: &nixenv::NixEnv, file: &Path, reader: &Path) -> BTreeMap<String, Vec<String>> {
-    let out = nixenv::output(
-        env.command("nix-instantiate")
-            .args(["--eval", "--strict", "--json"])
-            .arg(data("eval-shapes.nix"))
-            .arg("--arg")
-            .arg("file")
-            .arg(file)
-            .arg("--arg")
-            .arg("reader")
-            .arg(reader),
-    );
-    assert!(
-        out.status.success(),
-        "nix could not evaluate {}:\n{}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("harness prints JSON")
+    harness(env, "eval-shapes.nix", &[("file", file), ("reader", reader)])
 }
 
 #[test]
