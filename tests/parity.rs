@@ -26,7 +26,7 @@ mod nixenv;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use cachectl::nix::syntax::{diagnose, parse_noting};
+use cachectl::nix::syntax::{diagnose, diagnose_before_2_26};
 use cachectl::nix::{ErrorKind, SyntaxError};
 use mutate::{Rng, mutate};
 use rnix::SyntaxKind as K;
@@ -115,20 +115,10 @@ fn excluded(text: &str) -> Option<&'static str> {
         .then_some("pipe operators")
 }
 
-/// cachectl's errors, or else its `nested-merge` notes as the duplicates they are to Nix
-/// 2.8 (Nix 2.26 and later merge nested sets, so cachectl only warns about them).
+/// cachectl's errors as Nix 2.8 sees the file: nested sets defined twice are duplicates
+/// there (Nix 2.26 and later merge them, so `check` only warns with `nested-merge`).
 fn as_nix_2_8_sees_it(text: &str) -> Vec<SyntaxError> {
-    match parse_noting(text) {
-        Err(_) => diagnose(text).1,
-        Ok((_, notes)) => notes
-            .into_iter()
-            .map(|mut n| {
-                assert_eq!(n.kind, ErrorKind::NestedMerge);
-                n.kind = ErrorKind::DuplicateAttribute;
-                n
-            })
-            .collect(),
-    }
+    diagnose_before_2_26(text)
 }
 
 /// Why cachectl's errors disagree with Nix's verdict, if they do.

@@ -78,19 +78,26 @@ pub fn parse(text: &str) -> Result<SyntaxNode, SyntaxError> {
 /// (only when there is none of those, as Nix checks them after parsing) every undefined
 /// variable in text order.
 pub fn diagnose(text: &str) -> (SyntaxNode, Vec<SyntaxError>) {
-    let (root, errors, _) = diagnose_all(text);
+    let (root, errors, _) = diagnose_all(text, false);
     (root, errors)
+}
+
+/// The errors Nix 2.8 to 2.25 report: [`diagnose`], with nested sets defined twice as the
+/// duplicate attributes they are to those versions (for the differential test against the
+/// Nix 2.8 here).
+pub fn diagnose_before_2_26(text: &str) -> Vec<SyntaxError> {
+    diagnose_all(text, true).1
 }
 
 /// Parses like [`parse`], and also returns what only older Nix rejects (nested sets merged
 /// as Nix 2.26 and later merge them): warnings for `check`, and a count that an edit must
 /// not raise.
 pub fn parse_noting(text: &str) -> Result<(SyntaxNode, Vec<SyntaxError>), SyntaxError> {
-    let (root, mut errors, notes) = diagnose_all(text);
+    let (root, mut errors, notes) = diagnose_all(text, false);
     if errors.is_empty() { Ok((root, notes)) } else { Err(errors.swap_remove(0)) }
 }
 
-fn diagnose_all(text: &str) -> (SyntaxNode, Vec<SyntaxError>, Vec<SyntaxError>) {
+fn diagnose_all(text: &str, before_2_26: bool) -> (SyntaxNode, Vec<SyntaxError>, Vec<SyntaxError>) {
     let parsed = rnix::Root::parse(text);
     let root = parsed.syntax();
     let mut early: Vec<Problem> = Vec::new();
@@ -101,6 +108,13 @@ fn diagnose_all(text: &str) -> (SyntaxNode, Vec<SyntaxError>, Vec<SyntaxError>) 
     early.extend(super::whitespace::foreign_whitespace(text, &root));
     let sets = super::dupattr::Sets::build(text, &root);
     early.extend(sets.problems.iter().cloned());
+    if before_2_26 {
+        early.extend(sets.nested.iter().cloned().map(|mut p| {
+            p.kind = ErrorKind::DuplicateAttribute;
+            p.message = p.message.replace("Nix before 2.26 rejects this: ", "");
+            p
+        }));
+    }
     if matches!(
         parsed.errors().first(),
         Some(rnix::ParseError::UnexpectedEOF | rnix::ParseError::UnexpectedEOFWanted(_))
