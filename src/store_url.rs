@@ -97,9 +97,22 @@ impl StoreUrl {
     }
 
     /// A host that is only reachable on a private network: loopback, RFC 1918/link-local
-    /// addresses, `.local`/`.lan`/`.home.arpa`, and tailnet names (no dot, or `*.ts.net`).
+    /// addresses, `.local`/`.lan`/`.home.arpa`, tailnet names (no dot, or `*.ts.net`), and
+    /// names under a top-level domain the internet does not resolve (`wolf.shack`).
     pub fn is_private_host(&self) -> bool {
-        self.is_loopback() || self.is_lan() || self.is_tailnet()
+        self.is_loopback() || self.is_lan() || self.is_tailnet() || self.is_private_domain()
+    }
+
+    /// A DNS name under a top-level domain that is not public: a special-use one (`.test`,
+    /// `.internal`, …) or one that is neither a country nor a generic domain seen on caches.
+    /// A public domain taken for a private one only makes `check` quieter.
+    fn is_private_domain(&self) -> bool {
+        let h = self.host.trim_end_matches('.');
+        if ipv4(h).is_some() || h.starts_with('[') || !h.contains('.') {
+            return false;
+        }
+        let tld = h.rsplit('.').next().unwrap_or_default().to_ascii_lowercase();
+        PRIVATE_TLDS.contains(&tld.as_str()) || (tld.len() != 2 && !PUBLIC_TLDS.contains(&tld.as_str()))
     }
 
     pub fn is_loopback(&self) -> bool {
@@ -132,6 +145,18 @@ impl StoreUrl {
         self.scheme == "http" || self.scheme == "https"
     }
 }
+
+/// Top-level domains that do not resolve on the public internet (RFC 6761, RFC 8375's
+/// `home.arpa`, and the names home networks use).
+const PRIVATE_TLDS: &[&str] =
+    &["lan", "home", "arpa", "local", "localdomain", "localhost", "internal", "intranet", "corp", "private", "test"];
+
+/// Generic top-level domains seen on public caches; two-letter ones are countries.
+const PUBLIC_TLDS: &[&str] = &[
+    "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "name", "pro", "dev", "app", "xyz", "cloud",
+    "systems", "tech", "page", "site", "online", "network", "codes", "zone", "one", "link", "host", "website", "space",
+    "run", "sh", "blog", "work", "club", "top", "computer", "services", "software", "builders", "garden",
+];
 
 fn split_host_port(hp: &str) -> (&str, Option<u16>) {
     if hp.starts_with('[') {
@@ -219,5 +244,12 @@ mod tests {
         assert!(c("http://192.168.1.50:5000").is_lan());
         assert!(c("http://127.0.0.1:8080").is_loopback());
         assert!(!c("http://cache.example.org").is_private_host());
+        for h in ["http://nix-cache.home.arpa", "http://wolf.shack:3142", "http://builder.lan", "http://localhost:9180"]
+        {
+            assert!(c(h).is_private_host(), "{h}");
+        }
+        for h in ["http://cache.nixos.org", "http://attic.example.de", "http://cache.flox.dev", "http://1.2.3.4"] {
+            assert!(!c(h).is_private_host(), "{h}");
+        }
     }
 }

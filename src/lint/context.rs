@@ -169,8 +169,9 @@ pub struct Context<'a> {
     paired: HashMap<&'a str, Option<&'a str>>,
     /// Key names that some store URL of the run pairs with.
     used: HashSet<&'a str>,
-    /// Some file of the run uses Determinate Nix, whose own nix.conf trusts FlakeHub's keys.
-    determinate: bool,
+    /// Some file of the run uses Determinate Nix, whose own nix.conf trusts FlakeHub's keys:
+    /// looked up only when a FlakeHub cache needs a key.
+    determinate: OnceCell<bool>,
     /// Which files NixOS merges into one configuration.
     pub merge: Merge,
 }
@@ -191,8 +192,7 @@ impl<'a> Context<'a> {
             }
         }
         let (paired, used) = pairing(registry, &items);
-        let determinate = files.iter().any(|f| f.text.contains("determinate"));
-        Context { files, registry, lists, items, paired, used, determinate, merge }
+        Context { files, registry, lists, items, paired, used, determinate: OnceCell::new(), merge }
     }
 
     pub fn models(&self) -> impl Iterator<Item = (usize, &'a FileModel)> + '_ {
@@ -257,7 +257,13 @@ impl<'a> Context<'a> {
             .or_else(|| {
                 (self.nixos_key_is_implicit(file) && self.registry.pairs(url, NIXOS_KEY_NAME)).then_some(NIXOS_KEY_NAME)
             })
-            .or_else(|| (self.determinate && self.registry.pairs(url, FLAKEHUB_KEY_NAME)).then_some(FLAKEHUB_KEY_NAME))
+            .or_else(|| {
+                (self.registry.pairs(url, FLAKEHUB_KEY_NAME) && self.uses_determinate()).then_some(FLAKEHUB_KEY_NAME)
+            })
+    }
+
+    fn uses_determinate(&self) -> bool {
+        *self.determinate.get_or_init(|| self.files.iter().any(|f| f.text.contains("determinate")))
     }
 
     /// True when some store URL of this run plausibly pairs with the key `name`.

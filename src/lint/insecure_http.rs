@@ -27,8 +27,7 @@ it over a VPN or tailnet instead.",
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for item in cx.store_urls() {
         let Some(url) = store_url(item) else { continue };
-        // `wolf.shack`, `harmonia.haleakala`: top-level domains the internet does not resolve.
-        if url.scheme != "http" || url.is_private_host() || crate::pairing::domain::is_private_network(&url.host) {
+        if url.scheme != "http" || url.is_private_host() {
             continue;
         }
         let https = format!("https{}", url.base().get(4..).unwrap_or_default());

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use super::context::{Context, Item, ListRef, show, store_url};
 use super::{Diagnostic, Rule, Severity, unused_key};
 use crate::nix::model::{ElemValue, ListValue, SiteKind};
-use crate::pairing::{self, domain};
+use crate::pairing;
 use crate::store_url::StoreUrl;
 
 pub const RULE: Rule = Rule {
@@ -93,7 +93,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 );
                 out.push(cx.at_item(item, &ORPHAN, msg));
             }
-            None if cx.registry.by_url(&url.raw).is_none() && domain::is_private_network(&url.host) => {
+            None if cx.registry.by_url(&url.raw).is_none() && (by_address || url.is_private_host()) => {
                 let msg = format!(
                     "no trusted key pairs with `{shown}` by name; a cache on a private network is often a pull-through proxy or router whose paths carry the upstream's signature (`cachectl check --online` tells; otherwise add its key, or a cachectl.toml route)"
                 );

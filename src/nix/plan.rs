@@ -72,6 +72,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) root: SyntaxNode,
     pub(crate) model: FileModel,
     pub(crate) lines: LineIndex,
+    /// Nested sets defined twice already (see `nested-merge`): an edit may not add one.
+    pub(crate) nested: usize,
 }
 
 impl Ctx<'_> {
@@ -97,9 +99,9 @@ impl Ctx<'_> {
 }
 
 pub(crate) fn context(text: &str) -> Result<Ctx<'_>, EditError> {
-    let root = syntax::parse(text).map_err(EditError::Syntax)?;
+    let (root, notes) = syntax::parse_noting(text).map_err(EditError::Syntax)?;
     let model = super::locate::locate_root(&root);
-    Ok(Ctx { text, root, model, lines: LineIndex::new(text) })
+    Ok(Ctx { text, root, model, lines: LineIndex::new(text), nested: notes.len() })
 }
 
 pub(crate) fn url_matches(elem: &Element, keys: &[String]) -> bool {
@@ -335,6 +337,6 @@ pub(crate) fn finish(cx: &Ctx<'_>, ops: Vec<Op>, notes: Vec<Note>) -> Result<Out
         edits.push(e.ok_or_else(|| EditError::Verify(format!("could not place edit {op:?}")))?);
     }
     let new_text = edit::apply(cx.text, &edits).map_err(EditError::Verify)?;
-    verify::check(&cx.model, &ops, cx.text, &new_text).map_err(EditError::Verify)?;
+    verify::check(&cx.model, &ops, cx.nested, &new_text).map_err(EditError::Verify)?;
     Ok(Outcome { new_text: Some(new_text), notes })
 }

@@ -141,8 +141,9 @@ fn new_list(kind: ListKind, values: &[String]) -> CacheList {
     }
 }
 
-/// Checks that `new_text` parses and holds exactly the lists `ops` intend.
-pub fn check(before: &FileModel, ops: &[Op], old_text: &str, new_text: &str) -> Result<(), String> {
+/// Checks that `new_text` parses, holds exactly the lists `ops` intend, and defines no more
+/// nested sets twice than the original did (`nested_before`).
+pub fn check(before: &FileModel, ops: &[Op], nested_before: usize, new_text: &str) -> Result<(), String> {
     let (root, notes) = super::syntax::parse_noting(new_text).map_err(|e| {
         let what = match e.kind {
             ErrorKind::Syntax => "a syntax error",
@@ -153,8 +154,7 @@ pub fn check(before: &FileModel, ops: &[Op], old_text: &str, new_text: &str) -> 
         format!("the edit would introduce {what} ({e})")
     })?;
     // A nested set defined twice parses on Nix 2.26 and later only: never add one.
-    let old_notes = super::syntax::parse_noting(old_text).map_or(0, |(_, n)| n.len());
-    if let Some(n) = notes.get(old_notes) {
+    if let Some(n) = notes.get(nested_before) {
         return Err(format!("the edit would define a nested set twice, which Nix before 2.26 rejects ({n})"));
     }
     let after = super::locate::locate_root(&root);
@@ -181,11 +181,11 @@ mod tests {
         // The same lists, but now `settings` is defined twice below `nix`: Nix 2.8 rejects it.
         let new =
             "{\n  nix.settings.substituters = [ ];\n  nix = { gc.automatic = true; settings.max-jobs = 2; };\n}\n";
-        let err = check(&model, &[], old, new).expect_err("refused");
+        let err = check(&model, &[], 0, new).expect_err("refused");
         assert!(err.contains("Nix before 2.26 rejects"), "{err}");
         // A file that had one already may keep it.
-        assert_eq!(check(&model, &[], old, old), Ok(()));
+        assert_eq!(check(&model, &[], 0, old), Ok(()));
         let model2 = super::super::locate(new).expect("parses");
-        assert_eq!(check(&model2, &[], new, new), Ok(()));
+        assert_eq!(check(&model2, &[], 1, new), Ok(()));
     }
 }

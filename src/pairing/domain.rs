@@ -91,31 +91,6 @@ pub fn is_dns_name(host: &str) -> bool {
         && labels.last().is_some_and(|tld| tld.bytes().any(|b| b.is_ascii_alphabetic()))
 }
 
-/// Top-level domains that do not resolve on the public internet (RFC 6761, RFC 8375's
-/// `home.arpa`, and the names home networks and tailnets use).
-const PRIVATE_TLDS: &[&str] =
-    &["lan", "home", "arpa", "local", "localdomain", "localhost", "internal", "intranet", "corp", "private", "test"];
-
-/// Generic top-level domains seen on public caches; two-letter ones are countries. Any other
-/// top-level domain is taken for a private one, which only makes `check` quieter.
-const PUBLIC_TLDS: &[&str] = &[
-    "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "name", "pro", "dev", "app", "xyz", "cloud",
-    "systems", "tech", "page", "site", "online", "network", "codes", "zone", "one", "link", "host", "website", "space",
-    "run", "sh", "page", "blog", "work", "club", "top", "computer", "services", "software", "builders", "garden",
-];
-
-/// True for a host on a private network: an IP address, a name without a dot (a LAN or
-/// tailnet machine), a tailnet name, or a top-level domain the public internet does not
-/// resolve. Its caches are named freely and are often proxies of a public cache.
-pub fn is_private_network(host: &str) -> bool {
-    let host = host.trim_matches(|c| c == '[' || c == ']').trim_end_matches('.').to_ascii_lowercase();
-    if host.parse::<std::net::IpAddr>().is_ok() || !host.contains('.') || under(&host, "ts.net") {
-        return true;
-    }
-    let tld = host.rsplit('.').next().unwrap_or_default();
-    PRIVATE_TLDS.contains(&tld) || (tld.len() != 2 && !PUBLIC_TLDS.contains(&tld))
-}
-
 /// The registrable domain of a lowercase host name, or `None` when siblings of this host
 /// must not pair (an address, a bare name, shared hosting).
 pub fn registrable(host: &str) -> Option<&str> {
@@ -136,27 +111,6 @@ pub fn registrable(host: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn private_networks_are_addresses_bare_names_tailnets_and_private_domains() {
-        for h in [
-            "192.168.1.50",
-            "[fd00::1]",
-            "magnolia",
-            "localhost",
-            "nix-cache.home.arpa",
-            "wolf.shack",
-            "builder.lan",
-            "m.tail1234.ts.net",
-        ] {
-            assert!(is_private_network(h), "{h}");
-        }
-        for h in
-            ["cache.nixos.org", "nix-community.cachix.org", "cache.garnix.io", "attic.example.de", "cache.flox.dev"]
-        {
-            assert!(!is_private_network(h), "{h}");
-        }
-    }
 
     #[test]
     fn two_labels_by_default_three_under_country_suffixes() {

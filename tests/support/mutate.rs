@@ -5,24 +5,7 @@
 
 use rnix::{SyntaxKind as K, SyntaxNode, TextRange};
 
-/// splitmix64: small, seeded, reproducible.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    pub fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
-    }
-    pub fn pick<'a, T>(&mut self, v: &'a [T]) -> Option<&'a T> {
-        if v.is_empty() { None } else { v.get(self.below(v.len())) }
-    }
-}
+use super::oracle::Rng;
 
 const SPACES: &[char] =
     &['\u{a0}', '\u{0b}', '\u{0c}', '\u{85}', '\u{2003}', '\u{3000}', '\u{2028}', '\u{1680}', '\u{202f}'];
