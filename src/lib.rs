@@ -5,6 +5,7 @@
 //! online checks only, `net`. Nothing but `main` prints or exits.
 
 pub mod coverage;
+pub mod fix;
 pub mod keys;
 pub mod limits;
 pub mod lint;

@@ -144,6 +144,34 @@ impl StoreUrl {
     pub fn is_http(&self) -> bool {
         self.scheme == "http" || self.scheme == "https"
     }
+
+    /// True when an http(s) URL carries credentials (`https://user:pass@host`): Nix copies
+    /// substituter URLs into the world-readable nix.conf and the store, so they leak.
+    /// (`ssh://user@host` names a login, not a secret, and is not counted.)
+    pub fn has_credentials(&self) -> bool {
+        self.is_http() && userinfo_end(&self.raw).is_some()
+    }
+}
+
+/// The byte offset of the `@` ending the userinfo of a URL-ish string, if it has one.
+fn userinfo_end(s: &str) -> Option<usize> {
+    let start = s.find("://")? + 3;
+    let rest = &s[start..];
+    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    rest[..authority_len].rfind('@').map(|i| start + i)
+}
+
+/// `s` with the userinfo of an http(s) URL replaced by `<credentials redacted>`, so no
+/// message ever shows a password (or a token used as the user name).
+pub fn redact_credentials(s: &str) -> std::borrow::Cow<'_, str> {
+    let scheme = s.split_once("://").map(|(sc, _)| sc.to_ascii_lowercase());
+    match (scheme.as_deref(), userinfo_end(s)) {
+        (Some("http" | "https"), Some(at)) => {
+            let start = s.find("://").map_or(0, |i| i + 3);
+            format!("{}<credentials redacted>{}", &s[..start], &s[at..]).into()
+        }
+        _ => s.into(),
+    }
 }
 
 /// Top-level domains that do not resolve on the public internet (RFC 6761, RFC 8375's
@@ -198,6 +226,19 @@ pub fn host_of(s: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn credentials_are_found_and_redacted() {
+        let u = StoreUrl::parse("https://me:hunter2@cache.example.org/x?priority=5").expect("parses");
+        assert!(u.has_credentials());
+        assert_eq!(u.host, "cache.example.org");
+        let shown = redact_credentials(&u.raw);
+        assert_eq!(shown, "https://<credentials redacted>@cache.example.org/x?priority=5");
+        assert!(!StoreUrl::parse("https://cache.example.org/a@b").expect("parses").has_credentials());
+        assert!(!StoreUrl::parse("ssh-ng://builder@host").expect("parses").has_credentials());
+        assert_eq!(redact_credentials("ssh://me@host"), "ssh://me@host");
+        assert_eq!(redact_credentials("http://tok@h:5000"), "http://<credentials redacted>@h:5000");
+    }
     use super::*;
 
     #[test]

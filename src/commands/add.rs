@@ -71,7 +71,13 @@ pub fn resolve(registry: &Registry, args: &AddArgs) -> Result<Resolved> {
         let key = args.key.clone().unwrap_or_else(|| c.key.clone());
         (url, key, c.routes.iter().map(|(_, u)| u.clone()).collect())
     };
-    StoreUrl::parse(&url).map_err(|e| anyhow::anyhow!("invalid store url: {e}"))?;
+    let parsed = StoreUrl::parse(&url).map_err(|e| anyhow::anyhow!("invalid store url: {e}"))?;
+    if parsed.has_credentials() {
+        bail!(
+            "refusing to add `{}`: credentials in a substituter URL end up in the world-readable nix.conf and the Nix store; give them to Nix in a netrc file (`netrc-file`, see `cachectl explain url-credentials`)",
+            cachectl::store_url::redact_credentials(&url)
+        );
+    }
     check_known(registry, &url, &key)?;
     check_key(&key)?;
     Ok(Resolved { url, key: key.trim().to_owned(), alternatives })

@@ -145,8 +145,8 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<ExitStatus> {
     let w_key = list.iter().map(|e| e.key.as_deref().unwrap_or("-").len()).max().unwrap_or(1);
     for e in &list {
         let url = match (&e.url, &e.params) {
-            (Some(u), Some(p)) => format!("{u}?{p}"),
-            (Some(u), None) => u.clone(),
+            (Some(u), Some(p)) => format!("{}?{p}", cachectl::store_url::redact_credentials(u)),
+            (Some(u), None) => cachectl::store_url::redact_credentials(u).into_owned(),
             (None, _) => "-".into(),
         };
         let mut extra = String::new();

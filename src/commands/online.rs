@@ -175,16 +175,17 @@ pub fn failed(r: &CacheReport) -> bool {
 pub fn print(checked: &[Checked], out: &mut dyn Write) -> Result<ExitStatus> {
     let plain: Vec<CacheReport> = checked.iter().map(|c| c.report.clone()).collect();
     let order = net::effective_order(&plain);
-    let width = plain.iter().map(|r| r.url.len()).max().unwrap_or(0);
+    let width = plain.iter().map(|r| store_url::redact_credentials(&r.url).len()).max().unwrap_or(0);
     for &i in &order {
         let (r, hint) = (&checked[i].report, &checked[i].hint);
+        let url = store_url::redact_credentials(&r.url);
         let prio = r.effective_priority();
         match &r.error {
-            Some(e) => writeln!(out, "{:width$}  error: {e}", r.url)?,
+            Some(e) => writeln!(out, "{url:width$}  error: {e}")?,
             None => {
                 let latency = r.latency_ms.map_or(String::new(), |l| format!(", {l} ms"));
                 let level = if r.key_verified == Some(false) { "error" } else { "ok" };
-                writeln!(out, "{:width$}  {level} (priority {prio}{latency}): {}", r.url, r.verdict)?;
+                writeln!(out, "{url:width$}  {level} (priority {prio}{latency}): {}", r.verdict)?;
             }
         }
         if let Some(note) = checked[i].pairing_note() {

@@ -213,7 +213,7 @@ impl<'a> Context<'a> {
             Some(f) => (f.path, f.line_col(offset)),
             None => ("", (1, 1)),
         };
-        Diagnostic { file: path.to_owned(), line, column, severity: rule.severity, code: rule.code, message }
+        Diagnostic { file: path.to_owned(), line, column, severity: rule.severity, code: rule.code, message, fix: None }
     }
 
     /// A finding at the start of an element.
@@ -366,6 +366,7 @@ pub fn show(s: &str) -> String {
             None => "<secret redacted>".to_owned(),
         };
     }
+    let s = crate::store_url::redact_credentials(s);
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
         if i == 120 {

@@ -2,6 +2,7 @@
 
 use super::context::{Context, modern_name};
 use super::{Diagnostic, Rule, Severity};
+use crate::fix::Fix;
 
 pub const RULE: Rule = Rule {
     code: "deprecated-option",
@@ -31,7 +32,11 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             at.site.path,
             modern_name(at.list.kind)
         );
-        out.push(cx.at_list(at, &RULE, msg));
+        let d = cx.at_list(at, &RULE, msg);
+        out.push(match at.site.kind.is_text() {
+            true => d,
+            false => d.with_fix(Fix::Rename { site: at.site.range, binding: at.list.binding }),
+        });
     }
 }
 

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use super::context::{Context, Domain, Item, show};
 use super::{Diagnostic, Rule, Severity};
+use crate::fix::Fix;
 use crate::keys;
+use crate::nix::model::ListValue;
 use crate::store_url;
 
 pub const RULE: Rule = Rule {
@@ -67,11 +69,33 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             // The first earlier entry of the same configuration (two host files that both
             // import base.nix are two configurations: their lists are never concatenated).
             let Some(prev) = items[..n].iter().find(|p| collides(cx, p, item)) else { continue };
-            found.push((item, message(cx, *class, id, prev, item)));
+            found.push((item, message(cx, *class, id, prev, item), removable(cx, prev, item)));
         }
     }
-    found.sort_by_key(|(i, _)| (i.at.file, i.offset()));
-    out.extend(found.into_iter().map(|(item, msg)| cx.at_item(item, &RULE, msg)));
+    found.sort_by_key(|(i, _, _)| (i.at.file, i.offset()));
+    out.extend(found.into_iter().map(|(item, msg, fix)| {
+        let d = cx.at_item(item, &RULE, msg);
+        if fix { d.with_fix(Fix::Remove { element: item.elem.range }) } else { d }
+    }));
+}
+
+/// The later copy can go without changing any configuration: it is written the same way
+/// (store parameters and key value included), is always present where the earlier one is
+/// (its file imports the earlier one's, and neither is conditional), and is a plain element.
+fn removable(cx: &Context<'_>, prev: &Item<'_>, item: &Item<'_>) -> bool {
+    let same_value = match (prev.public_value(), item.public_value()) {
+        (Some(a), Some(b)) if item.at.is_keys() => a.trim() == b.trim(),
+        (Some(a), Some(b)) => a.split_once('?').map(|p| p.1) == b.split_once('?').map(|p| p.1),
+        _ => false,
+    };
+    let always = |i: &Item<'_>| !i.conditional && !i.at.site.conditional;
+    let plain = matches!(item.at.list.value, ListValue::Literal { .. }) && !item.at.site.kind.is_text();
+    same_value
+        && always(prev)
+        && always(item)
+        && plain
+        && prev.at.list.wrapper() == item.at.list.wrapper()
+        && cx.merge.includes(item.at.file, prev.at.file)
 }
 
 /// What an entry names: its list class and the normalised URL or the key name.

@@ -2,6 +2,8 @@
 
 use super::context::{Context, show, store_url};
 use super::{Diagnostic, Rule, Severity};
+use crate::fix::Fix;
+use crate::nix::model::ListValue;
 
 pub const RULE: Rule = Rule {
     code: "insecure-http",
@@ -36,7 +38,15 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             show(url.base()),
             show(&https)
         );
-        out.push(cx.at_item(item, &RULE, msg));
+        let d = cx.at_item(item, &RULE, msg);
+        let known =
+            cx.registry.by_url(&https).is_some() || url.host == "cache.nixos.org" || url.host.ends_with(".cachix.org");
+        let editable = matches!(item.at.list.value, ListValue::Literal { .. }) && !item.at.site.kind.is_text();
+        let https_raw = format!("https{}", url.raw.get(4..).unwrap_or_default());
+        out.push(match item.elem.literal_range.filter(|_| known && editable) {
+            Some(literal) => d.with_fix(Fix::Replace { literal, value: https_raw }),
+            None => d,
+        });
     }
 }
 

@@ -4,7 +4,9 @@ use base64::Engine as _;
 
 use super::context::Context;
 use super::{Diagnostic, Rule, Severity};
+use crate::fix::Fix;
 use crate::keys;
+use crate::nix::model::ListValue;
 use crate::registry::Cache;
 
 pub const RULE: Rule = Rule {
@@ -52,7 +54,12 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             cache.name,
             keys::describe_difference(v, &cache.key)
         );
-        out.push(cx.at_item(item, &RULE, msg));
+        let d = cx.at_item(item, &RULE, msg);
+        let editable = matches!(item.at.list.value, ListValue::Literal { .. }) && !item.at.site.kind.is_text();
+        out.push(match item.elem.literal_range.filter(|_| editable) {
+            Some(literal) => d.with_fix(Fix::Replace { literal, value: cache.key.trim().to_owned() }),
+            None => d,
+        });
     }
 }
 

@@ -25,6 +25,15 @@ pub enum Merge {
 }
 
 impl Merge {
+    /// True when every configuration that has file `a` also has file `b`: the same file,
+    /// `a` importing `b` unconditionally (transitively), or files checked as one.
+    pub fn includes(&self, a: usize, b: usize) -> bool {
+        match self {
+            Merge::All => true,
+            Merge::Graph(g) => a == b || g.imports(a, b),
+        }
+    }
+
     /// True when files `a` and `b` end up in one configuration.
     pub fn merged(&self, a: usize, b: usize) -> bool {
         match self {
@@ -104,6 +113,13 @@ impl Graph {
         }
         let (x, y) = (self.ancestors(a), self.ancestors(b));
         x.iter().zip(y).any(|(p, q)| p & q != 0)
+    }
+
+    fn imports(&self, a: usize, b: usize) -> bool {
+        if a >= self.files || b >= self.files || self.isolated[a] || self.isolated[b] {
+            return false;
+        }
+        self.ancestors(b).get(a / 64).is_some_and(|w| w & (1 << (a % 64)) != 0)
     }
 
     /// The nodes from which `file` is reachable (itself included), as a bit set.

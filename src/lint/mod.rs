@@ -34,6 +34,7 @@ mod syntax_error;
 mod text_override;
 mod undefined_variable;
 mod unused_key;
+mod url_credentials;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -84,6 +85,17 @@ pub struct Diagnostic {
     pub severity: Severity,
     pub code: &'static str,
     pub message: String,
+    /// The safe repair, when the rule knows one (`cachectl fix`); not part of the JSON.
+    #[serde(skip)]
+    pub fix: Option<crate::fix::Fix>,
+}
+
+impl Diagnostic {
+    /// This finding with a repair attached.
+    pub fn with_fix(mut self, fix: crate::fix::Fix) -> Diagnostic {
+        self.fix = Some(fix);
+        self
+    }
 }
 
 /// `path:line:col: level[code]: message`, the one-line text form.
@@ -143,6 +155,7 @@ pub const RULES: &[Rule] = &[
     secret_key::RULE,
     key_mismatch::RULE,
     invalid_url::RULE,
+    url_credentials::RULE,
     no_trusted_key::RULE,
     unused_key::RULE,
     duplicate::RULE,
@@ -173,6 +186,7 @@ const CHECKS: &[Check] = &[
     invalid_key::check,
     key_mismatch::check,
     invalid_url::check,
+    url_credentials::check,
     no_trusted_key::check,
     unused_key::check,
     duplicate::check,

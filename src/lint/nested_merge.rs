@@ -35,6 +35,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 severity: RULE.severity,
                 code: RULE.code,
                 message: n.message.clone(),
+                fix: None,
             });
         }
     }

@@ -2,6 +2,7 @@
 
 use super::context::{Context, Domain, show, site_domain, store_url};
 use super::{Diagnostic, Rule, Severity};
+use crate::fix::Fix;
 use crate::nix::model::SiteKind;
 
 pub const RULE: Rule = Rule {
@@ -73,7 +74,19 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             "`{}` is on {kind}: when it is unreachable ({when}) builds hang or fail, see NixOS/nix#1990; add {fix} to {block}",
             show(url.base())
         );
-        out.push(cx.at_item(item, &RULE, msg));
+        let d = cx.at_item(item, &RULE, msg);
+        let site = item.at.site;
+        let mut add = Vec::new();
+        if !timeout {
+            add.push(("connect-timeout".to_owned(), "5".to_owned()));
+        }
+        if !fallback {
+            add.push(("fallback".to_owned(), "true".to_owned()));
+        }
+        // A setting already written with another value (`connect-timeout = 0;`) is the
+        // user's to change: a second binding would not parse.
+        let fixable = site.kind != SiteKind::Legacy && add.iter().all(|(k, _)| site.setting(k).is_none());
+        out.push(if fixable { d.with_fix(Fix::Settings { site: site.range, add }) } else { d });
     }
 }
 

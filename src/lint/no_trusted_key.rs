@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use super::context::{Context, Item, ListRef, show, store_url};
 use super::{Diagnostic, Rule, Severity, unused_key};
+use crate::fix::Fix;
 use crate::nix::model::{ElemValue, ListValue, SiteKind};
 use crate::pairing;
 use crate::store_url::StoreUrl;
@@ -103,7 +104,15 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 let msg = format!(
                     "no trusted key pairs with `{shown}`: Nix rejects its unsigned paths; add its public key to trusted-public-keys (a mirror signed by another key is fine)"
                 );
-                out.push(cx.at_item(item, &RULE, msg));
+                let d = cx.at_item(item, &RULE, msg);
+                let known = cx.registry.by_url(&url.raw).map(|c| c.key.trim().to_owned());
+                let editable = !item.conditional && !item.at.site.kind.is_text();
+                out.push(match known.filter(|_| editable) {
+                    Some(key) => {
+                        d.with_fix(Fix::AddKey { site: item.at.site.range, kind: item.at.list.kind.partner(), key })
+                    }
+                    None => d,
+                });
             }
         }
     }

@@ -2,6 +2,8 @@
 
 use super::context::{Context, show};
 use super::{Diagnostic, Rule, Severity};
+use crate::fix::Fix;
+use crate::nix::model::ListValue;
 
 pub const RULE: Rule = Rule {
     code: "secret-key",
@@ -35,7 +37,9 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             show(v),
             item.at.list.kind.name()
         );
-        out.push(cx.at_item(item, &RULE, msg));
+        let d = cx.at_item(item, &RULE, msg);
+        let editable = matches!(item.at.list.value, ListValue::Literal { .. }) && !item.conditional;
+        out.push(if editable { d.with_fix(Fix::Remove { element: item.elem.range }) } else { d });
     }
 }
 

@@ -43,6 +43,7 @@ pub(super) fn report(cx: &Context<'_>, out: &mut Vec<Diagnostic>, kind: ErrorKin
                 severity: rule.severity,
                 code: rule.code,
                 message: e.message.clone(),
+                fix: None,
             });
         }
     }

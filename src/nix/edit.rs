@@ -290,3 +290,41 @@ fn insert_bindings(
         }
     }
 }
+
+/// Renames a binding's option: its last attribute (`binaryCaches` in `nix.binaryCaches`)
+/// becomes `new_tail` (`settings.substituters`); the value and comments stay as they are.
+pub fn rename_binding(root: &SyntaxNode, binding: TextRange, new_tail: &str) -> Option<TextEdit> {
+    let node = node_at(root, binding).filter(|n| n.kind() == K::NODE_ATTRPATH_VALUE)?;
+    let path = node.children().find(|c| c.kind() == K::NODE_ATTRPATH)?;
+    let last = path.children().last()?;
+    Some(TextEdit { range: last.text_range(), insert: new_tail.to_owned() })
+}
+
+/// Removes a whole binding with its same-line comment and, when it sits on its own line,
+/// the line itself.
+pub fn remove_binding(text: &str, root: &SyntaxNode, binding: TextRange) -> Option<TextEdit> {
+    let node = node_at(root, binding).filter(|n| n.kind() == K::NODE_ATTRPATH_VALUE)?;
+    let (to, _) = end_with_comment(&node);
+    let from = start(binding);
+    let line_start = text[..from].rfind('\n').map_or(0, |i| i + 1);
+    let rest = &text[to..];
+    let line_end = rest.find('\n').map(|i| to + i + 1);
+    match line_end {
+        Some(e) if text[line_start..from].trim().is_empty() && text[to..e].trim().is_empty() => {
+            Some(TextEdit::deletion(line_start, e))
+        }
+        _ => {
+            let ws = text[..from].len() - text[..from].trim_end_matches([' ', '\t']).len();
+            Some(TextEdit::deletion(from - ws, to))
+        }
+    }
+}
+
+/// Inserts scalar settings (`connect-timeout = 5;`) into a site at its anchor, in the
+/// style of the binding there (`nix.settings.` prefix or none).
+pub fn create_settings(text: &str, root: &SyntaxNode, site: &Site, settings: &[(String, String)]) -> Option<TextEdit> {
+    let anchor = site.anchor.as_ref()?;
+    insert_bindings(text, root, anchor, |_, prefix, _| {
+        settings.iter().map(|(name, value)| format!("{prefix}{name} = {value};")).collect()
+    })
+}

@@ -333,6 +333,13 @@ pub(crate) fn finish(cx: &Ctx<'_>, ops: Vec<Op>, notes: Vec<Note>) -> Result<Out
             Op::Clear { list, .. } => edit::clear(&cx.root, *list),
             Op::CreateLists { site, lists } => edit::create_lists(cx.text, &cx.root, &cx.model.sites[*site], lists),
             Op::CreateBlock { point, lists } => edit::create_block(cx.text, &cx.root, point, lists),
+            Op::Rename { binding, kind, .. } => {
+                edit::rename_binding(&cx.root, *binding, &format!("settings.{}", kind.name()))
+            }
+            Op::RemoveBinding { binding } => edit::remove_binding(cx.text, &cx.root, *binding),
+            Op::AddSettings { site, settings } => {
+                edit::create_settings(cx.text, &cx.root, &cx.model.sites[*site], settings)
+            }
         };
         edits.push(e.ok_or_else(|| EditError::Verify(format!("could not place edit {op:?}")))?);
     }

@@ -36,6 +36,22 @@ pub enum Op {
         point: CreatePoint,
         lists: Vec<(ListKind, Vec<String>)>,
     },
+    /// Rename a deprecated list's option: the list moves, as it is, to `kind` in the
+    /// settings block `site_path` (`nix.binaryCaches` → `nix.settings.substituters`).
+    Rename {
+        binding: TextRange,
+        site_path: String,
+        kind: ListKind,
+    },
+    /// Remove a whole list binding (its values were merged into another list).
+    RemoveBinding {
+        binding: TextRange,
+    },
+    /// Add scalar settings (`fallback = true;`) to site `site`; the lists stay as they are.
+    AddSettings {
+        site: usize,
+        settings: Vec<(String, String)>,
+    },
 }
 
 /// One list as the evaluator would see it: where, which option, wrapper, values.
@@ -111,6 +127,33 @@ pub fn intended(model: &FileModel, ops: &[Op]) -> FileModel {
                     s.lists.extend(lists.iter().map(|(k, v)| new_list(*k, v)));
                 }
             }
+            Op::Rename { binding, site_path, kind } => {
+                let mut moved = None;
+                for s in &mut m.sites {
+                    if let Some(i) = s.lists.iter().position(|l| l.binding == *binding) {
+                        moved = Some(s.lists.remove(i));
+                    }
+                }
+                if let Some(mut l) = moved {
+                    l.kind = *kind;
+                    m.sites.push(Site {
+                        kind: SiteKind::Settings,
+                        path: site_path.clone(),
+                        range: TextRange::default(),
+                        lists: vec![l],
+                        anchor: None,
+                        other: Vec::new(),
+                        auto: true,
+                        conditional: false,
+                    });
+                }
+            }
+            Op::RemoveBinding { binding } => {
+                for s in &mut m.sites {
+                    s.lists.retain(|l| l.binding != *binding);
+                }
+            }
+            Op::AddSettings { .. } => {}
             Op::CreateBlock { point, lists } => m.sites.push(Site {
                 kind: point.kind,
                 path: point.site_path.clone(),
@@ -166,6 +209,16 @@ pub fn check(before: &FileModel, ops: &[Op], nested_before: usize, new_text: &st
             want.len(),
             got.len()
         ));
+    }
+    for op in ops {
+        let Op::AddSettings { site, settings } = op else { continue };
+        let Some(path) = before.sites.get(*site).map(|s| &s.path) else { continue };
+        let ok = settings.iter().all(|(name, value)| {
+            after.sites.iter().filter(|s| &s.path == path).any(|s| s.setting(name).is_some_and(|v| &v.value == value))
+        });
+        if !ok {
+            return Err(format!("the edited file would not read back with the new settings in `{path}`"));
+        }
     }
     Ok(())
 }
