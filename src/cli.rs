@@ -35,6 +35,8 @@ pub enum Command {
     List,
     /// Lint cache settings offline (pre-commit), or check the caches themselves with --online.
     Check(CheckArgs),
+    /// Apply the safe fixes for what `check` finds; report what is left.
+    Fix(FixArgs),
     /// Report which store paths the configured caches serve with a trusted signature.
     Coverage(CoverageArgs),
     /// Print the caches as nix.conf lines (or JSON) for an install script.
@@ -118,6 +120,29 @@ pub struct CheckArgs {
     pub probe: Vec<String>,
 
     /// Exit 1 on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+
+    /// Apply the safe fixes, as `cachectl fix` does.
+    #[arg(long, conflicts_with_all = ["online", "probe"])]
+    pub fix: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// Files to fix (pre-commit passes them); default: the Nix file. The rest of their
+    /// configuration is read as context, as for `check`; only these files are changed.
+    pub files: Vec<PathBuf>,
+
+    /// Read only the files named, together as one configuration.
+    #[arg(long)]
+    pub isolated: bool,
+
+    /// Show the fixes as a unified diff and write nothing (exit 1 if there is something to fix).
+    #[arg(long)]
+    pub diff: bool,
+
+    /// Exit 1 when warnings are left too.
     #[arg(long)]
     pub deny_warnings: bool,
 }

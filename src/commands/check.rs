@@ -18,9 +18,18 @@ use anyhow::{Context as _, Result, bail};
 use cachectl::lint::{self, Report, Severity};
 
 use super::{ExitStatus, Setup};
-use crate::cli::{CheckArgs, Cli};
+use crate::cli::{CheckArgs, Cli, FixArgs};
 
 pub fn run(cli: &Cli, args: &CheckArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+    if args.fix {
+        let fix = FixArgs {
+            files: args.files.clone(),
+            isolated: args.isolated,
+            diff: false,
+            deny_warnings: args.deny_warnings,
+        };
+        return super::fix::run(cli, &fix, out);
+    }
     if !args.online && !args.probe.is_empty() {
         bail!("--probe needs --online");
     }

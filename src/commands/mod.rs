@@ -9,6 +9,7 @@ mod check;
 mod coverage;
 mod explain;
 mod export;
+mod fix;
 mod list;
 mod meta;
 mod online;
@@ -50,6 +51,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Remove(r) => remove::run(&cli, r, &mut out),
         Command::List => list::run(&cli, &mut out),
         Command::Check(c) => check::run(&cli, c, &mut out),
+        Command::Fix(f) => fix::run(&cli, f, &mut out),
         Command::Coverage(c) => coverage::run(&cli, c, &mut out),
         Command::Export(e) => export::run(&cli, e, &mut out),
         Command::Explain { code } => explain::run(code.as_deref(), &mut out),
@@ -91,13 +93,16 @@ pub fn diff(path: &str, before: &str, after: &str) -> String {
     redact_secrets(&d)
 }
 
-/// Replaces every `name:base64` word that is a secret key (64 bytes) with a redaction, so
-/// diffs of files that hold a leaked key never print it.
+/// Replaces every `name:base64` word that is a secret key (64 bytes), and the credentials
+/// of every `https://user:password@…` URL, with a redaction, so diffs of files that hold a
+/// leaked key or password never print it.
 pub fn redact_secrets(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
-        if word.contains(':') && cachectl::keys::looks_secret(word) {
+        if word.contains("://") {
+            out.push_str(&cachectl::store_url::redact_credentials(word));
+        } else if word.contains(':') && cachectl::keys::looks_secret(word) {
             out.push_str(&cachectl::keys::redacted(word));
         } else {
             out.push_str(word);

@@ -218,6 +218,7 @@ pub fn json(checked: &[Checked], caches: &[CacheEntry]) -> Vec<serde_json::Value
             let mut v = serde_json::to_value(r).unwrap_or_default();
             if let Some(obj) = v.as_object_mut() {
                 let at = caches.iter().find(|c| store_url::normalize(&c.url) == store_url::normalize(&r.url));
+                obj.insert("url".into(), store_url::redact_credentials(&r.url).into_owned().into());
                 obj.insert("file".into(), at.map(|c| c.file.clone()).into());
                 obj.insert("line".into(), at.map(|c| c.line).into());
                 obj.insert("order".into(), (rank + 1).into());

@@ -83,6 +83,11 @@ pub fn unfixable_reason(code: &str) -> &'static str {
         "no-fallback" => "the cache's settings block cannot take new settings here",
         "deprecated-option" => "the old list is computed or cannot be merged safely: rename it by hand",
         "secret-key" => "the value is not in a list cachectl can edit",
+        "mk-default" => "removing `lib.mkDefault` changes which definition wins: decide, then remove it by hand",
+        "mk-force" => "`lib.mkForce` is a deliberate choice about the other modules' lists",
+        "flake-untrusted" => "who may use a flake's `nixConfig` is a decision for the machine's owner",
+        "text-override" => "the nix.conf text is not a list cachectl edits: move it to nix.settings by hand",
+        "not-checked" => "cachectl cannot read a computed value",
         _ => "it needs a decision only you can make",
     }
 }

@@ -85,13 +85,20 @@ fn renames(cx: &Ctx<'_>, fixes: &[&Fix], picked: &[usize]) -> Result<(Vec<Op>, V
             reason: "the deprecated option moved while fixing; run `cachectl fix` again".into(),
         })?;
         let new_path = format!("{}.settings", s.path);
-        match cx.model.sites.iter().position(|t| t.kind == SiteKind::Settings && t.path == new_path) {
-            None => {
-                plain.0.push(Op::Rename { binding: *binding, site_path: new_path, kind: modern(list.kind) });
+        let target = cx.model.sites.iter().position(|t| t.kind == SiteKind::Settings && t.path == new_path);
+        let kind = modern(list.kind);
+        // A new list next to the block's others keeps the old one's place and comments, when
+        // that reads back right (not beside a `settings = { … };` set, say).
+        let fresh = target.is_none_or(|t| cx.model.sites[t].list(kind).is_none());
+        let rename = Op::Rename { binding: *binding, site_path: new_path.clone(), kind };
+        let alone = fresh && (target.is_none() || plan::finish(cx, vec![rename.clone()], Vec::new()).is_ok());
+        match target {
+            _ if alone => {
+                plain.0.push(rename);
                 plain.1.push(i);
             }
             Some(t) if merge.is_none() => merge = Some((i, t, s, list)),
-            Some(_) => {}
+            _ => {}
         }
     }
     if !plain.0.is_empty() {

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use crate::nix::imports::Group;
 
 /// The merge relation of a run.
+#[derive(Clone)]
 pub enum Merge {
     /// Every file with every other: the files named with `--isolated`, checked together.
     All,
@@ -44,6 +45,7 @@ impl Merge {
 }
 
 /// The unconditional import edges of a run, reversed, with ancestors computed on demand.
+#[derive(Clone)]
 pub struct Graph {
     files: usize,
     /// For each node (files first, then separate groups): the nodes that import it.

@@ -108,12 +108,17 @@ impl fmt::Display for Diagnostic {
 /// A substituter Nix will use, with the key name it pairs with (for `--online` and JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CacheEntry {
-    /// The URL as written, store parameters included.
+    /// The URL as written, store parameters included (credentials redacted in JSON).
+    #[serde(serialize_with = "redacted_url")]
     pub url: String,
     pub file: String,
     pub line: usize,
     /// The name of a trusted key that plausibly signs this cache, if any.
     pub key: Option<String>,
+}
+
+fn redacted_url<S: serde::Serializer>(url: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::store_url::redact_credentials(url))
 }
 
 /// Everything `check` found. Serialises to `{"diagnostics": […], "caches": […]}`.
