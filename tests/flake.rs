@@ -169,6 +169,11 @@ fn git_hooks_definition_runs_cachectl_check_on_nix_files() {
     assert_eq!(hook["entry"], "/nix/store/stub-cachectl/bin/cachectl check");
     assert!(!str_at(hook, "/description").is_empty());
 
+    let fix = &facts["gitHooks"]["cachectl-fix"];
+    assert_eq!(fix["enable"], false, "a hook that edits files is opt-in");
+    assert_eq!(fix["files"], "\\.nix$");
+    assert_eq!(fix["entry"], "/nix/store/stub-cachectl/bin/cachectl fix");
+
     // The file on its own, as a git-hooks.nix user imports it.
     let direct = eval(r#"import ./nix/git-hooks.nix { cachectl = "/nix/store/x-cachectl"; }"#);
     assert_eq!(direct["cachectl-check"]["files"], "\\.nix$");
@@ -184,4 +189,6 @@ fn pre_commit_hook_manifest_matches_the_nix_hook() {
     {
         assert!(manifest.lines().any(|l| l.trim() == line), ".pre-commit-hooks.yaml lacks `{line}`");
     }
+    let fix = manifest.split("- id: cachectl-fix").nth(1).expect("a cachectl-fix hook");
+    assert!(fix.lines().any(|l| l.trim() == "entry: cachectl fix"), "{fix}");
 }
