@@ -35,6 +35,8 @@ pub enum Command {
     List,
     /// Lint cache settings offline (pre-commit), or check the caches themselves with --online.
     Check(CheckArgs),
+    /// Which host of the flake uses which cache (matrix), with the file:line each comes from.
+    Hosts(HostsArgs),
     /// Apply the safe fixes for what `check` finds; report what is left.
     Fix(FixArgs),
     /// Report which store paths the configured caches serve with a trusted signature.
@@ -64,6 +66,10 @@ pub struct EditArgs {
     /// Show the change as a unified diff and write nothing.
     #[arg(long, short = 'n')]
     pub dry_run: bool,
+
+    /// Edit the module of this host of the flake alone (repeatable), not the shared file.
+    #[arg(long, value_name = "NAME", conflicts_with = "at")]
+    pub host: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -126,6 +132,14 @@ pub struct CheckArgs {
     /// Apply the safe fixes, as `cachectl fix` does.
     #[arg(long, conflicts_with_all = ["online", "probe"])]
     pub fix: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HostsArgs {
+    /// Also ask Nix (`nix eval --json .#…config.nix.settings` per host) and report every
+    /// difference from the static reading.
+    #[arg(long)]
+    pub eval: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@
 
 pub mod coverage;
 pub mod fix;
+pub mod fleet;
 pub mod keys;
 pub mod limits;
 pub mod lint;

@@ -86,7 +86,17 @@ pub fn resolve(registry: &Registry, args: &AddArgs) -> Result<Resolved> {
 pub fn run(cli: &Cli, args: &AddArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let setup = Setup::load(cli)?;
     let r = resolve(&setup.registry, args)?;
-    let path = setup.nix_file(cli)?;
     let req = AddRequest { url: r.url, key: r.key, alternatives: r.alternatives, at: args.edit.at };
+    if !args.edit.host.is_empty() {
+        let mut urls = vec![req.url.clone()];
+        urls.extend(req.alternatives.iter().cloned());
+        return match super::host_edit::add(&setup, &args.edit.host, &urls, out)? {
+            super::host_edit::Plan::Nothing => Ok(ExitStatus::Success),
+            super::host_edit::Plan::Edit(files) => super::host_edit::each(&files, |p| {
+                super::edit_file(p, args.edit.dry_run, cli.json, out, |text| plan::add(text, &req))
+            }),
+        };
+    }
+    let path = setup.nix_file(cli)?;
     super::edit_file(&path, args.edit.dry_run, cli.json, out, |text| plan::add(text, &req))
 }

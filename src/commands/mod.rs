@@ -10,6 +10,8 @@ mod coverage;
 mod explain;
 mod export;
 mod fix;
+mod host_edit;
+mod hosts;
 mod list;
 mod meta;
 mod online;
@@ -52,6 +54,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::List => list::run(&cli, &mut out),
         Command::Check(c) => check::run(&cli, c, &mut out),
         Command::Fix(f) => fix::run(&cli, f, &mut out),
+        Command::Hosts(h) => hosts::run(&cli, h, &mut out),
         Command::Coverage(c) => coverage::run(&cli, c, &mut out),
         Command::Export(e) => export::run(&cli, e, &mut out),
         Command::Explain { code } => explain::run(code.as_deref(), &mut out),
@@ -137,7 +140,8 @@ pub(crate) fn client_options(timeout: std::time::Duration) -> anyhow::Result<cac
 }
 
 pub(crate) fn write_json(out: &mut dyn Write, value: &serde_json::Value) -> anyhow::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
+    // As an io::Error, so a closed pipe is recognised as one (`is_broken_pipe`).
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
     writeln!(out)?;
     Ok(())
 }

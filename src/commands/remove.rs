@@ -42,8 +42,16 @@ pub fn run(cli: &Cli, args: &RemoveArgs, out: &mut dyn Write) -> Result<ExitStat
             None => key_names.push(k.trim().to_owned()),
         }
     }
-    let path = setup.nix_file(cli)?;
     let req = RemoveRequest { urls, key_names, at: args.edit.at };
+    if !args.edit.host.is_empty() {
+        return match super::host_edit::remove(&setup, &args.edit.host, &req.urls, out)? {
+            super::host_edit::Plan::Nothing => Ok(ExitStatus::Success),
+            super::host_edit::Plan::Edit(files) => super::host_edit::each(&files, |p| {
+                super::edit_file(p, args.edit.dry_run, cli.json, out, |text| plan::remove(text, &req))
+            }),
+        };
+    }
+    let path = setup.nix_file(cli)?;
     let status = super::edit_file(&path, args.edit.dry_run, cli.json, out, |text| {
         let o = plan::remove(text, &req)?;
         if o.new_text.is_none() && o.notes.is_empty() {

@@ -32,6 +32,15 @@ pub enum Group {
     Separate(u32),
 }
 
+/// An import that is not a literal path (an input's module, a computed path), with the
+/// byte offset of the expression: a host's unresolved part, never silently dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub offset: u32,
+    pub what: String,
+    pub group: Group,
+}
+
 /// One statically known import.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Import {
@@ -58,7 +67,13 @@ pub fn mentions_imports(text: &str) -> bool {
 /// Every static import edge of a parsed file (`text` is the file's text, `root` its tree).
 /// Works on trees with parse errors too (whatever parsed is read).
 pub fn imports(root: &SyntaxNode, text: &str) -> Vec<Import> {
+    imports_and_skipped(root, text).0
+}
+
+/// [`imports`], and the entries of the same lists that are not literal paths.
+pub fn imports_and_skipped(root: &SyntaxNode, text: &str) -> (Vec<Import>, Vec<Skipped>) {
     let mut out = Vec::new();
+    let mut skipped = Vec::new();
     let mut seen_bindings: Vec<u32> = Vec::new();
     for word in ["imports", "modules"] {
         for (at, _) in text.match_indices(word) {
@@ -73,10 +88,10 @@ pub fn imports(root: &SyntaxNode, text: &str) -> Vec<Import> {
             seen_bindings.push(start);
             let Some(value) = binding.children().nth(1) else { continue };
             let group = group_of(&binding);
-            collect(&value, group, false, &mut out);
+            collect(&value, group, false, &mut out, &mut skipped);
         }
     }
-    out
+    (out, skipped)
 }
 
 /// Nix identifiers are `[A-Za-z_][A-Za-z0-9_'-]*`: the hit must not be part of a longer one.
@@ -172,47 +187,62 @@ fn module_owner(binding: &SyntaxNode) -> Owner {
 }
 
 /// Collects the literal paths of an `imports`/`modules` value.
-fn collect(value: &SyntaxNode, group: Group, conditional: bool, out: &mut Vec<Import>) {
+fn collect(value: &SyntaxNode, group: Group, conditional: bool, out: &mut Vec<Import>, skipped: &mut Vec<Skipped>) {
+    let skip = |skipped: &mut Vec<Skipped>, what: &str| {
+        let offset = u32::from(value.text_range().start());
+        skipped.push(Skipped { offset, what: format!("{what}: `{}`", short(&value.text().to_string())), group });
+    };
     match value.kind() {
         K::NODE_LIST => {
             for el in value.children() {
-                collect(&el, group, conditional, out);
+                collect(&el, group, conditional, out, skipped);
             }
         }
         K::NODE_PAREN => {
             if let Some(inner) = value.children().next() {
-                collect(&inner, group, conditional, out);
+                collect(&inner, group, conditional, out, skipped);
             }
         }
         K::NODE_LET_IN | K::NODE_WITH => {
             if let Some(body) = value.children().last() {
-                collect(&body, group, conditional, out);
+                collect(&body, group, conditional, out, skipped);
             }
         }
         K::NODE_BIN_OP if value.children_with_tokens().any(|e| e.kind() == K::TOKEN_CONCAT) => {
             for side in value.children() {
-                collect(&side, group, conditional, out);
+                collect(&side, group, conditional, out, skipped);
             }
         }
-        K::NODE_PATH_REL | K::NODE_PATH_ABS => {
-            if let Some(path) = literal_path(value) {
-                out.push(Import { path, group, conditional });
-            }
-        }
+        K::NODE_PATH_REL | K::NODE_PATH_ABS => match literal_path(value) {
+            Some(path) => out.push(Import { path, group, conditional }),
+            None => skip(skipped, "a computed path"),
+        },
         K::NODE_APPLY => {
             let Some((name, args)) = call_parts(value) else { return };
             match (name.as_str(), args.as_slice()) {
                 // `import ./x.nix` and `import ./x.nix { … }`: the function is `import` itself.
-                ("import", [path, ..]) if is_plain_import(value) => {
-                    if let Some(p) = literal_path(path) {
-                        out.push(Import { path: p, group, conditional });
-                    }
-                }
-                ("optional" | "optionals" | "mkIf", [_, then]) => collect(then, group, true, out),
-                _ => {}
+                ("import", [path, ..]) if is_plain_import(value) => match literal_path(path) {
+                    Some(p) => out.push(Import { path: p, group, conditional }),
+                    None => skip(skipped, "a computed path"),
+                },
+                ("optional" | "optionals" | "mkIf", [_, then]) => collect(then, group, true, out, skipped),
+                _ => skip(skipped, "a computed module"),
             }
         }
-        _ => {}
+        // Inline modules are part of this file.
+        K::NODE_ATTR_SET | K::NODE_LAMBDA => {}
+        K::NODE_SELECT => skip(skipped, "a module of another flake or attribute"),
+        K::NODE_PATH_SEARCH => skip(skipped, "a module from NIX_PATH"),
+        _ => skip(skipped, "a computed module"),
+    }
+}
+
+/// An expression's text on one line, shortened for a message.
+fn short(text: &str) -> String {
+    let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", &one[..i]),
+        None => one,
     }
 }
 

@@ -1,0 +1,169 @@
+//! `cachectl hosts [--eval]`: which host of the flake uses which cache, as a matrix (one row
+//! per cache, one column per host) with the file:line each comes from, or as JSON. `--eval`
+//! asks Nix itself (`nix eval --json .#nixosConfigurations.NAME.config.nix.settings`) and
+//! reports every difference from the static reading; a host Nix cannot evaluate is an error
+//! for that host only.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Result, bail};
+use cachectl::fleet::compare::{self, Evaluated};
+use cachectl::fleet::{self, Host};
+use cachectl::store_url;
+
+use super::{ExitStatus, Setup};
+use crate::cli::{Cli, HostsArgs};
+
+/// Files larger than this are not read as modules.
+const MAX_MODULE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The flake.nix in the current directory or an ancestor, and its directory.
+pub fn find_flake() -> Result<(PathBuf, String)> {
+    let cwd = std::env::current_dir()?;
+    let Some(flake) = cwd.ancestors().map(|d| d.join("flake.nix")).find(|p| p.is_file()) else {
+        bail!("no flake.nix in this directory or a parent: `hosts` reads a flake's nixosConfigurations");
+    };
+    let text = crate::fsio::read(&flake)?;
+    Ok((flake, text))
+}
+
+/// The hosts of the flake at `flake` (its directory is the root for paths).
+pub fn load(flake: &Path, text: &str, setup: &Setup) -> Vec<Host> {
+    let root = flake.parent().map(Path::to_path_buf).unwrap_or_default();
+    let read = |rel: &str| -> Option<String> {
+        if rel.starts_with('/') || rel.starts_with("../") {
+            return None;
+        }
+        let p = root.join(rel);
+        let meta = std::fs::metadata(&p).ok()?;
+        (meta.is_file() && meta.len() <= MAX_MODULE_BYTES).then(|| std::fs::read_to_string(&p).ok())?
+    };
+    fleet::hosts("flake.nix", text, &read, &setup.registry)
+}
+
+pub fn run(cli: &Cli, args: &HostsArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+    let setup = Setup::load(cli)?;
+    let (flake, text) = find_flake()?;
+    let hosts = load(&flake, &text, &setup);
+    if hosts.is_empty() {
+        bail!("{} declares no nixosConfigurations, darwinConfigurations or homeConfigurations", flake.display());
+    }
+    let evals = match args.eval {
+        true => Some(evaluate(flake.parent().unwrap_or(Path::new(".")), &hosts)),
+        false => None,
+    };
+    let differ = evals.as_ref().is_some_and(|e| e.iter().any(|r| !matches!(r, Ok(d) if d.is_empty())));
+    let failed = evals.as_ref().is_some_and(|e| e.iter().any(Result::is_err));
+    if cli.json {
+        let mut doc = serde_json::json!({ "hosts": hosts });
+        if let Some(evals) = &evals {
+            for (h, r) in doc["hosts"].as_array_mut().into_iter().flatten().zip(evals) {
+                h["eval"] = match r {
+                    Ok(d) => serde_json::json!({ "differences": d }),
+                    Err(e) => serde_json::json!({ "error": e }),
+                };
+            }
+        }
+        super::write_json(out, &doc)?;
+    } else {
+        write!(out, "{}", matrix(&hosts))?;
+        if let Some(evals) = &evals {
+            for (h, r) in hosts.iter().zip(evals) {
+                match r {
+                    Ok(d) if d.is_empty() => writeln!(out, "{}: nix eval agrees", h.name)?,
+                    Ok(d) => {
+                        for x in d {
+                            let (what, side) = (
+                                x.what,
+                                if x.side == "eval-only" { "only in nix eval" } else { "only in the static reading" },
+                            );
+                            writeln!(out, "{}: {what} {} is {side}", h.name, store_url::redact_credentials(&x.value))?;
+                        }
+                    }
+                    Err(e) => writeln!(out, "{}: error: {e}", h.name)?,
+                }
+            }
+        }
+    }
+    Ok(match (failed, differ) {
+        (true, _) => ExitStatus::Error,
+        (false, true) => ExitStatus::Failure,
+        _ => ExitStatus::Success,
+    })
+}
+
+/// The text matrix: one row per cache (by normalised URL), ✓ or – per host, then where
+/// each cache comes from and what could not be followed.
+pub fn matrix(hosts: &[Host]) -> String {
+    let mut rows: Vec<(String, String)> = Vec::new();
+    for h in hosts {
+        for c in &h.caches {
+            let id = store_url::normalize(&c.url);
+            if !rows.iter().any(|(i, _)| *i == id) {
+                rows.push((id, store_url::redact_credentials(&c.url).into_owned()));
+            }
+        }
+    }
+    let wide = rows.iter().map(|(_, u)| u.chars().count()).max().unwrap_or(5).max(5);
+    let mut s = format!("{:wide$}", "cache");
+    for h in hosts {
+        s.push_str(&format!("  {}", h.name));
+    }
+    s.push('\n');
+    for (id, shown) in &rows {
+        s.push_str(&format!("{shown:wide$}"));
+        for h in hosts {
+            let has = h.caches.iter().any(|c| store_url::normalize(&c.url) == *id);
+            let w = h.name.chars().count();
+            s.push_str(&format!("  {:^w$}", if has { "✓" } else { "–" }));
+        }
+        s.push('\n');
+    }
+    s.push('\n');
+    for (id, shown) in &rows {
+        let mut seen: Vec<String> = Vec::new();
+        for h in hosts {
+            for c in h.caches.iter().filter(|c| store_url::normalize(&c.url) == *id) {
+                let key = c.key.as_deref().map_or("no trusted key".to_owned(), |k| format!("key {k}"));
+                let at = format!("{}:{} ({key})", c.file, c.line);
+                if !seen.contains(&at) {
+                    seen.push(at);
+                }
+            }
+        }
+        s.push_str(&format!("{shown}: {}\n", seen.join(", ")));
+    }
+    for h in hosts.iter().filter(|h| !h.unresolved.is_empty()) {
+        for u in &h.unresolved {
+            s.push_str(&format!("{}: unresolved: {}:{}: {}\n", h.name, u.file, u.line, u.reason));
+        }
+    }
+    s
+}
+
+/// `nix eval` for each host; each result independent of the others.
+fn evaluate(dir: &Path, hosts: &[Host]) -> Vec<Result<Vec<compare::Difference>, String>> {
+    hosts
+        .iter()
+        .map(|h| {
+            let attr = format!("path:{}#{}.\"{}\".config.nix.settings", dir.display(), h.kind.collection(), h.name);
+            let out = Command::new("nix")
+                .args(["--extra-experimental-features", "nix-command flakes", "eval", "--json", "--no-write-lock-file"])
+                .arg(&attr)
+                .output()
+                .map_err(|e| format!("cannot run nix: {e}"))?;
+            if !out.status.success() {
+                let err = String::from_utf8_lossy(&out.stderr);
+                let last = err.lines().rev().find(|l| l.contains("error")).unwrap_or("evaluation failed").trim();
+                return Err(format!("nix eval failed: {last}"));
+            }
+            let v: serde_json::Value =
+                serde_json::from_slice(&out.stdout).map_err(|e| format!("nix eval printed no JSON: {e}"))?;
+            let urls: Vec<String> = h.caches.iter().map(|c| c.url.clone()).collect();
+            let keys: Vec<String> = h.keys.iter().map(|(k, _, _)| k.clone()).collect();
+            Ok(compare::compare(&urls, &keys, &Evaluated::from_json(&v)))
+        })
+        .collect()
+}
