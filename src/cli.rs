@@ -129,8 +129,13 @@ pub struct CheckArgs {
     #[arg(long)]
     pub deny_warnings: bool,
 
+    /// Also evaluate each host of the flake with `nix eval` and report every difference
+    /// from the static reading (as `cachectl hosts --eval`).
+    #[arg(long)]
+    pub eval: bool,
+
     /// Apply the safe fixes, as `cachectl fix` does.
-    #[arg(long, conflicts_with_all = ["online", "probe"])]
+    #[arg(long, conflicts_with_all = ["online", "probe", "eval"])]
     pub fix: bool,
 }
 
@@ -170,6 +175,11 @@ pub struct CoverageArgs {
     #[arg(long, value_name = "FILE")]
     pub paths: Option<PathBuf>,
 
+    /// Use this host's caches (from the flake); without an installable or --paths, check
+    /// its system (`.#nixosConfigurations.NAME.config.system.build.toplevel`).
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+
     /// Seconds allowed per request.
     #[arg(long, default_value_t = 5.0, value_name = "SECS")]
     pub timeout: f64,
@@ -202,6 +212,10 @@ pub struct ExportArgs {
     /// Keep caches that are unreachable during an install (tailnet names).
     #[arg(long)]
     pub include_unreachable: bool,
+
+    /// Export this host's caches (from the flake) instead of the Nix file's.
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
 }
 
 /// The shells `cachectl completions` writes for: the three the Nix package installs.

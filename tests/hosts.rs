@@ -160,4 +160,59 @@ fn eval_asks_real_nix_and_reports_each_difference_per_host() {
     assert_eq!(doc["hosts"][0]["eval"]["differences"], serde_json::json!([]));
     assert_eq!(doc["hosts"][1]["eval"]["differences"][0]["side"], "eval-only");
     assert!(doc["hosts"][2]["eval"]["error"].as_str().is_some_and(|e| e.contains("c is broken")));
+    // check --eval: the same verdicts after the findings, and the worst exit status.
+    let mut cmd = env.command(env!("CARGO_BIN_EXE_cachectl"));
+    let out = nixenv::output(cmd.current_dir(&fleet).args(["check", "--eval", "hosts/a.nix"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stdout).contains("b: substituter https://b.example.org is only in nix eval"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn check_pairs_keys_and_judges_fallback_per_host() {
+    let (_d, ex) = example();
+    // A LAN cache in base.nix: every host gets it, only mimosa trusts its key and sets the
+    // fallback settings. The whole-repository reading finds both in mimosa's file.
+    let base = fs::read_to_string(ex.join("modules/base.nix")).expect("read");
+    let base = base.replace(
+        "\"https://cache.nixos.org/\" # le cache officiel",
+        "\"https://cache.nixos.org/\" # le cache officiel\n      \"http://192.168.1.50:5000\"",
+    );
+    fs::write(ex.join("modules/base.nix"), base).expect("write");
+    let out = cachectl(&ex, &["check", "modules/base.nix"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "warnings only: {stdout}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(
+        lines[0].starts_with("modules/base.nix:16:7: warning[host-drift]:") && lines[0].contains("reaches lilas"),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].starts_with("modules/base.nix:16:7: warning[no-fallback]:") && lines[1].contains("lilas sets no"),
+        "{stdout}"
+    );
+    // --isolated reads no flake: the per-host findings need the hosts.
+    let out = cachectl(&ex, &["check", "--isolated", "modules/base.nix"]);
+    assert!(!text(&out.stdout).contains("host-drift"), "{}", text(&out.stdout));
+    let explain = cachectl(&ex, &["explain", "host-drift"]);
+    assert!(text(&explain.stdout).contains("cachectl hosts"));
+}
+
+#[test]
+fn export_and_coverage_take_a_host() {
+    let (_d, ex) = example();
+    let out = cachectl(&ex, &["export", "--host", "mimosa", "--include-unreachable"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let conf = text(&out.stdout);
+    assert!(conf.contains("substituters = http://magnolia:5000 https://cache.nixos.org/"), "{conf}");
+    assert!(conf.contains("magnolia.cache:") && conf.contains("cache.nixos.org-1:"), "{conf}");
+    let out = cachectl(&ex, &["export", "--host", "lilas"]);
+    assert!(!text(&out.stdout).contains("magnolia"), "{}", text(&out.stdout));
+    let out = cachectl(&ex, &["coverage", "--host", "nosuch"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no host `nosuch`"), "{}", text(&out.stderr));
 }

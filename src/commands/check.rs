@@ -50,6 +50,18 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut dyn Write) -> Result<ExitStatu
         analysis,
     });
     let mut report = lint::check_run(inputs.collect(), scope.merge, &setup.registry);
+    if !args.isolated {
+        // A flake's hosts are merge units of their own: what only a per-host reading shows.
+        let names: Vec<&str> = scope.files.iter().filter(|f| f.named).map(|f| f.path.as_str()).collect();
+        for d in super::hosts::check_findings(&names, &setup) {
+            let dup = report.diagnostics.iter().any(|o| o.code == d.code && o.file == d.file && o.line == d.line);
+            if !dup {
+                report.diagnostics.push(d);
+            }
+        }
+        let order: Vec<&str> = names.clone();
+        report.diagnostics.sort_by_key(|d| (order.iter().position(|n| *n == d.file), d.line, d.column));
+    }
     // Online results join the one JSON document, so they are gathered before printing; the
     // signers they observe supersede offline pairing findings they contradict.
     let online = match args.online {
@@ -60,8 +72,15 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut dyn Write) -> Result<ExitStatu
         super::online::supersede(&mut report.diagnostics, checked);
     }
     let mut status = status_of(&report, args.deny_warnings);
+    let evals = match args.eval {
+        true => Some(super::hosts::eval_fleet(&setup)?),
+        false => None,
+    };
     if cli.json {
         let mut doc = serde_json::to_value(&report).context("cannot serialise the report")?;
+        if let (Some((hosts, evals)), Some(obj)) = (&evals, doc.as_object_mut()) {
+            obj.insert("eval".into(), super::hosts::eval_json(hosts, evals));
+        }
         if let (Some(reports), Some(obj)) = (&online, doc.as_object_mut()) {
             obj.insert("caches".into(), super::online::json(reports, &report.caches).into());
         }
@@ -74,6 +93,12 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut dyn Write) -> Result<ExitStatu
             out.flush()?;
             eprintln!("{}", summary(&report, named));
         }
+    }
+    if let Some((hosts, evals)) = &evals {
+        if !cli.json {
+            super::hosts::print_eval(hosts, evals, out)?;
+        }
+        status = worst(status, super::hosts::eval_status(evals));
     }
     if let Some(reports) = &online {
         let mut sink = std::io::sink();

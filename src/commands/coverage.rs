@@ -50,19 +50,38 @@ fn request(args: &CoverageArgs) -> Result<Request> {
 
 pub fn run(cli: &Cli, args: &CoverageArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let mut req = request(args)?;
+    let setup = Setup::load(cli)?;
+    let mut host_installable = None;
+    let (shown, config) = match &args.host {
+        Some(name) => {
+            let (shown, config, installable) = super::hosts::host_config(&setup, name)?;
+            host_installable = Some(installable);
+            (shown, config)
+        }
+        None => {
+            let file = setup.nix_file(cli)?;
+            let shown = super::setup::display(&file);
+            match config::read(&crate::fsio::read(&file)?) {
+                Ok(c) => (shown, c),
+                Err(e) => {
+                    eprintln!("{shown}:{}:{}: error: {}", e.line, e.column, e.message);
+                    return Ok(ExitStatus::Error);
+                }
+            }
+        }
+    };
+    let given = CoverageArgs {
+        installable: args.installable.clone().or(if args.paths.is_none() { host_installable } else { None }),
+        paths: args.paths.clone(),
+        host: None,
+        timeout: args.timeout,
+        jobs: args.jobs,
+        min_percent: args.min_percent,
+    };
+    let args = &given;
     if args.installable.is_some() == args.paths.is_some() {
         bail!("give either an installable or --paths FILE (`-` for stdin)");
     }
-    let setup = Setup::load(cli)?;
-    let file = setup.nix_file(cli)?;
-    let shown = super::setup::display(&file);
-    let config = match config::read(&crate::fsio::read(&file)?) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{shown}:{}:{}: error: {}", e.line, e.column, e.message);
-            return Ok(ExitStatus::Error);
-        }
-    };
     for s in &config.skipped {
         eprintln!("{shown}:{}: warning: {}", s.line, s.reason);
     }

@@ -14,14 +14,22 @@ use crate::cli::{Cli, ExportArgs, ExportFormat};
 
 pub fn run(cli: &Cli, args: &ExportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let setup = Setup::load(cli)?;
-    let path = setup.nix_file(cli)?;
-    let shown = super::setup::display(&path);
-    let text = crate::fsio::read(&path)?;
-    let config = match config::read(&text) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{shown}:{}:{}: error: {}", e.line, e.column, e.message);
-            return Ok(ExitStatus::Error);
+    let (shown, config) = match &args.host {
+        Some(name) => {
+            let (shown, config, _) = super::hosts::host_config(&setup, name)?;
+            (shown, config)
+        }
+        None => {
+            let path = setup.nix_file(cli)?;
+            let shown = super::setup::display(&path);
+            let text = crate::fsio::read(&path)?;
+            match config::read(&text) {
+                Ok(c) => (shown, c),
+                Err(e) => {
+                    eprintln!("{shown}:{}:{}: error: {}", e.line, e.column, e.message);
+                    return Ok(ExitStatus::Error);
+                }
+            }
         }
     };
     let plan = export::plan(&config, args.include_unreachable);

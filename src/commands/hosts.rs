@@ -54,8 +54,6 @@ pub fn run(cli: &Cli, args: &HostsArgs, out: &mut dyn Write) -> Result<ExitStatu
         true => Some(evaluate(flake.parent().unwrap_or(Path::new(".")), &hosts)),
         false => None,
     };
-    let differ = evals.as_ref().is_some_and(|e| e.iter().any(|r| !matches!(r, Ok(d) if d.is_empty())));
-    let failed = evals.as_ref().is_some_and(|e| e.iter().any(Result::is_err));
     if cli.json {
         let mut doc = serde_json::json!({ "hosts": hosts });
         if let Some(evals) = &evals {
@@ -70,28 +68,128 @@ pub fn run(cli: &Cli, args: &HostsArgs, out: &mut dyn Write) -> Result<ExitStatu
     } else {
         write!(out, "{}", matrix(&hosts))?;
         if let Some(evals) = &evals {
-            for (h, r) in hosts.iter().zip(evals) {
-                match r {
-                    Ok(d) if d.is_empty() => writeln!(out, "{}: nix eval agrees", h.name)?,
-                    Ok(d) => {
-                        for x in d {
-                            let (what, side) = (
-                                x.what,
-                                if x.side == "eval-only" { "only in nix eval" } else { "only in the static reading" },
-                            );
-                            writeln!(out, "{}: {what} {} is {side}", h.name, store_url::redact_credentials(&x.value))?;
-                        }
-                    }
-                    Err(e) => writeln!(out, "{}: error: {e}", h.name)?,
-                }
-            }
+            print_eval(&hosts, evals, out)?;
         }
     }
-    Ok(match (failed, differ) {
-        (true, _) => ExitStatus::Error,
-        (false, true) => ExitStatus::Failure,
-        _ => ExitStatus::Success,
-    })
+    Ok(evals.as_deref().map_or(ExitStatus::Success, eval_status))
+}
+
+/// Per host, the result of `nix eval` against the static reading.
+pub type Evals = Vec<Result<Vec<compare::Difference>, String>>;
+
+/// `check --eval`: the flake's hosts, each evaluated by Nix.
+pub fn eval_fleet(setup: &Setup) -> Result<(Vec<Host>, Evals)> {
+    let (flake, text) = find_flake()?;
+    let hosts = load(&flake, &text, setup);
+    let evals = evaluate(flake.parent().unwrap_or(Path::new(".")), &hosts);
+    Ok((hosts, evals))
+}
+
+/// 2 when a host could not be evaluated, 1 when one differs, else 0.
+pub fn eval_status(evals: &[Result<Vec<compare::Difference>, String>]) -> ExitStatus {
+    if evals.iter().any(Result::is_err) {
+        ExitStatus::Error
+    } else if evals.iter().any(|r| matches!(r, Ok(d) if !d.is_empty())) {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    }
+}
+
+/// One line per difference (or "agrees", or the error) per host.
+pub fn print_eval(hosts: &[Host], evals: &Evals, out: &mut dyn Write) -> Result<()> {
+    for (h, r) in hosts.iter().zip(evals) {
+        match r {
+            Ok(d) if d.is_empty() => writeln!(out, "{}: nix eval agrees", h.name)?,
+            Ok(d) => {
+                for x in d {
+                    let side = if x.side == "eval-only" { "only in nix eval" } else { "only in the static reading" };
+                    writeln!(out, "{}: {} {} is {side}", h.name, x.what, store_url::redact_credentials(&x.value))?;
+                }
+            }
+            Err(e) => writeln!(out, "{}: error: {e}", h.name)?,
+        }
+    }
+    Ok(())
+}
+
+/// The JSON of `eval_fleet`'s results: `[{"host", "differences"} | {"host", "error"}]`.
+pub fn eval_json(hosts: &[Host], evals: &Evals) -> serde_json::Value {
+    hosts
+        .iter()
+        .zip(evals)
+        .map(|(h, r)| match r {
+            Ok(d) => serde_json::json!({ "host": h.name, "differences": d }),
+            Err(e) => serde_json::json!({ "host": h.name, "error": e }),
+        })
+        .collect()
+}
+
+/// The caches of host `name`, merged from its files in order, for `coverage`/`export
+/// --host`; with the host's system as an installable. Errors name the file and line.
+pub fn host_config(setup: &Setup, name: &str) -> Result<(String, cachectl::coverage::config::CacheConfig, String)> {
+    let (flake, text) = find_flake()?;
+    let hosts = load(&flake, &text, setup);
+    let Some(host) = hosts.iter().find(|h| h.name == name) else {
+        let known: Vec<&str> = hosts.iter().map(|h| h.name.as_str()).collect();
+        bail!("no host `{name}` in {}; hosts: {}", flake.display(), known.join(", "));
+    };
+    let dir = flake.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut merged = cachectl::coverage::config::CacheConfig::default();
+    for f in host.files.iter().filter(|f| *f != "flake.nix") {
+        let c = match cachectl::coverage::config::read(&crate::fsio::read(&dir.join(f))?) {
+            Ok(c) => c,
+            Err(e) => bail!("{f}:{}:{}: {}", e.line, e.column, e.message),
+        };
+        for e in c.substituters {
+            if !merged.substituters.iter().any(|m| store_url::normalize(&m.value) == store_url::normalize(&e.value)) {
+                merged.substituters.push(e);
+            }
+        }
+        for e in c.keys {
+            if !merged.keys.iter().any(|m| m.value == e.value) {
+                merged.keys.push(e);
+            }
+        }
+        merged.skipped.extend(c.skipped);
+        merged.unsigned_ok |= c.unsigned_ok;
+    }
+    let installable = match host.kind {
+        fleet::HostKind::Nixos => format!(".#nixosConfigurations.\"{name}\".config.system.build.toplevel"),
+        fleet::HostKind::Darwin => format!(".#darwinConfigurations.\"{name}\".system"),
+        fleet::HostKind::Home => format!(".#homeConfigurations.\"{name}\".activationPackage"),
+    };
+    Ok((format!("host {name}"), merged, installable))
+}
+
+/// The fleet's findings (`host-drift`, per-host `no-fallback`) in the named files, when a
+/// flake is found upwards. Positions are mapped to the named files' display paths.
+pub fn check_findings(named: &[&str], setup: &Setup) -> Vec<cachectl::lint::Diagnostic> {
+    use cachectl::lint::{Diagnostic, Severity};
+    let Ok((flake, text)) = find_flake() else { return Vec::new() };
+    let hosts = load(&flake, &text, setup);
+    if hosts.len() < 2 {
+        return Vec::new();
+    }
+    let dir = flake.parent().map(Path::to_path_buf).unwrap_or_default();
+    let named: Vec<(PathBuf, &str)> =
+        named.iter().filter_map(|p| std::fs::canonicalize(p).ok().map(|abs| (abs, *p))).collect();
+    cachectl::fleet::drift::findings(&hosts)
+        .into_iter()
+        .filter_map(|f| {
+            let abs = std::fs::canonicalize(dir.join(&f.file)).ok()?;
+            let shown = named.iter().find(|(a, _)| *a == abs)?.1;
+            Some(Diagnostic {
+                file: shown.to_owned(),
+                line: f.line,
+                column: f.column,
+                severity: Severity::Warning,
+                code: f.code,
+                message: f.message,
+                fix: None,
+            })
+        })
+        .collect()
 }
 
 /// The text matrix: one row per cache (by normalised URL), ✓ or – per host, then where

@@ -7,6 +7,7 @@
 //! count). What cannot be followed is kept per host as unresolved, with file and line.
 
 pub mod compare;
+pub mod drift;
 pub mod flake;
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
@@ -34,6 +35,8 @@ pub struct HostCache {
     pub key: Option<String>,
     pub file: String,
     pub line: usize,
+    #[serde(skip)]
+    pub column: usize,
 }
 
 /// One host with its files and caches.
@@ -46,6 +49,9 @@ pub struct Host {
     /// The trusted keys the host's files list (names), for pairing and drift.
     #[serde(skip)]
     pub keys: Vec<(String, String, usize)>,
+    /// `connect-timeout` and `fallback` as the host's files set them: (name, value, file).
+    #[serde(skip)]
+    pub settings: Vec<(String, String, String)>,
     pub unresolved: Vec<Unresolved>,
 }
 
@@ -101,8 +107,15 @@ pub fn hosts(flake_path: &str, flake_text: &str, read: &Reader<'_>, registry: &R
                     unresolved.push(Unresolved { file: path.clone(), line: *l, reason: what.clone() });
                 }
             }
-            let mut host =
-                Host { name: decl.name, kind: decl.kind, files, caches: Vec::new(), keys: Vec::new(), unresolved };
+            let mut host = Host {
+                name: decl.name,
+                kind: decl.kind,
+                files,
+                caches: Vec::new(),
+                keys: Vec::new(),
+                settings: Vec::new(),
+                unresolved,
+            };
             fill_caches(&mut host, &cache, flake_path, flake_text, registry);
             host
         })
@@ -115,8 +128,9 @@ pub fn hosts(flake_path: &str, flake_text: &str, read: &Reader<'_>, registry: &R
 struct FileInfo {
     imports: Vec<(String, usize)>,
     skipped: Vec<(usize, String)>,
-    urls: Vec<(String, usize)>,
+    urls: Vec<(String, usize, usize)>,
     keys: Vec<(String, usize)>,
+    settings: Vec<(String, String)>,
 }
 
 fn load(path: &str, read: &Reader<'_>, cache: &mut BTreeMap<String, Option<FileInfo>>) -> Option<(String, FileInfo)> {
@@ -145,23 +159,26 @@ fn analyse(text: &str) -> FileInfo {
     let skipped =
         skipped.into_iter().filter(|s| s.group == Group::Module).map(|s| (line(s.offset as usize), s.what)).collect();
     let model = crate::nix::locate::locate_root(&root);
-    let (mut urls, mut keys) = (Vec::new(), Vec::new());
+    let (mut urls, mut keys, mut settings) = (Vec::new(), Vec::new(), Vec::new());
     for site in model.sites.iter().filter(|s| host_site(s.kind, &s.path)) {
+        for o in site.other.iter().filter(|o| o.name == "connect-timeout" || o.name == "fallback") {
+            settings.push((o.name.clone(), o.value.clone()));
+        }
         for l in &site.lists {
             for e in l.elements().iter().chain(l.conditional()) {
                 let ElemValue::Str(v) = &e.value else { continue };
-                let at = line(usize::from(e.range.start()));
+                let (at, col) = lines.line_col(text, usize::from(e.range.start()));
                 // Strings inside computed operands (`map (x: …) [ "b.org" ]`) are kept only
                 // when they are what the list holds: store URLs, keys.
                 if l.kind.is_substituters() && crate::store_url::StoreUrl::parse(v).is_ok() {
-                    urls.push((v.clone(), at));
+                    urls.push((v.clone(), at, col));
                 } else if l.kind.is_keys() && crate::keys::key_name(v).is_some() {
                     keys.push((v.clone(), at));
                 }
             }
         }
     }
-    FileInfo { imports, skipped, urls, keys }
+    FileInfo { imports, skipped, urls, keys, settings }
 }
 
 /// A block that configures the host itself (not a flake's nixConfig, a specialisation or
@@ -184,8 +201,9 @@ fn fill_caches(
         let info = if f == flake_path { inline.as_ref() } else { cache.get(f).and_then(Option::as_ref) };
         let Some(info) = info else { continue };
         host.keys.extend(info.keys.iter().map(|(k, l)| (k.clone(), f.clone(), *l)));
-        for (url, l) in &info.urls {
-            host.caches.push(HostCache { url: url.clone(), key: None, file: f.clone(), line: *l });
+        host.settings.extend(info.settings.iter().map(|(n, v)| (n.clone(), v.clone(), f.clone())));
+        for (url, l, c) in &info.urls {
+            host.caches.push(HostCache { url: url.clone(), key: None, file: f.clone(), line: *l, column: *c });
         }
     }
     let names: Vec<String> =

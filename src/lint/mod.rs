@@ -19,6 +19,7 @@ mod deprecated_option;
 mod duplicate;
 mod duplicate_attribute;
 mod flake_untrusted;
+mod host_drift;
 mod insecure_http;
 mod invalid_key;
 mod invalid_url;
@@ -171,6 +172,7 @@ pub const RULES: &[Rule] = &[
     mk_force::RULE,
     flake_untrusted::RULE,
     text_override::RULE,
+    host_drift::RULE,
     not_checked::RULE,
 ];
 
@@ -202,6 +204,7 @@ const CHECKS: &[Check] = &[
     mk_force::check,
     flake_untrusted::check,
     text_override::check,
+    host_drift::check,
     not_checked::check,
 ];
 
