@@ -186,8 +186,10 @@ fn duplicates_only_within_one_configuration() {
     repo.write("hosts/a.nix", &host(&["../modules/base.nix"], &[nc]));
     let (code, out, _) = repo.run(&["check", "hosts/a.nix", "hosts/b.nix"]);
     assert_eq!(code, 0);
+    // b does not import base.nix, which holds the key: a trusts the cache, b does not.
     expect![[r#"
         hosts/a.nix:6:33: warning[duplicate]: `https://nix-community.cachix.org` is already listed at modules/base.nix:5:22
+        hosts/b.nix:5:33: warning[host-drift]: `https://nix-community.cachix.org` reaches b without a trusted key for it (a trusts `nix-community.cachix.org-1`): Nix there rejects its paths; add the key to a file that host imports
     "#]]
     .assert_eq(&out);
     // Named alone, base.nix is told about the host that repeats it.
@@ -203,10 +205,12 @@ fn duplicates_only_within_one_configuration() {
     repo.write("flake.nix", &FLAKE.replace("[ ./hosts/b.nix ]", "[ ./hosts/b.nix ./hosts/extra.nix ]"));
     repo.write("hosts/extra.nix", &host(&[], &[nc]));
     let (_, out, _) = repo.run(&["check", "hosts/extra.nix"]);
+    let dup: Vec<&str> = out.lines().filter(|l| !l.contains("[host-drift]")).collect();
     assert_eq!(
-        out,
-        "hosts/extra.nix:5:33: warning[duplicate]: `https://nix-community.cachix.org` is already listed at hosts/b.nix:5:33\n"
+        dup,
+        ["hosts/extra.nix:5:33: warning[duplicate]: `https://nix-community.cachix.org` is already listed at hosts/b.nix:5:33"]
     );
+    assert!(out.contains("reaches b without a trusted key"), "host b still lacks the key a has: {out}");
     // --isolated: the files named are one configuration, as before.
     let (_, out, _) = repo.run(&["check", "--isolated", "hosts/a.nix", "hosts/b.nix"]);
     let dup: Vec<&str> = out.lines().filter(|l| l.contains("[duplicate]")).collect();

@@ -52,6 +52,17 @@ fn keys(hosts: &[Host], out: &mut Vec<Finding>) {
     ids.sort();
     ids.dedup();
     for id in ids {
+        // NixOS trusts cache.nixos.org's key by default; `?trusted=1` stores need none.
+        let implicit = id == "https://cache.nixos.org";
+        let unsigned = hosts.iter().flat_map(|h| &h.caches).any(|c| {
+            store_url::normalize(&c.url) == id
+                && c.url
+                    .split_once('?')
+                    .is_some_and(|(_, p)| p.split('&').any(|kv| kv == "trusted=1" || kv == "trusted=true"))
+        });
+        if implicit || unsigned {
+            continue;
+        }
         let keyed = |h: &Host| h.caches.iter().find(|c| store_url::normalize(&c.url) == id).and_then(|c| c.key.clone());
         let with: Vec<(&Host, String)> = hosts.iter().filter_map(|h| keyed(h).map(|k| (h, k))).collect();
         if with.is_empty() {
