@@ -208,7 +208,9 @@ fn duplicates_only_within_one_configuration() {
     let dup: Vec<&str> = out.lines().filter(|l| !l.contains("[host-drift]")).collect();
     assert_eq!(
         dup,
-        ["hosts/extra.nix:5:33: warning[duplicate]: `https://nix-community.cachix.org` is already listed at hosts/b.nix:5:33"]
+        [
+            "hosts/extra.nix:5:33: warning[duplicate]: `https://nix-community.cachix.org` is already listed at hosts/b.nix:5:33"
+        ]
     );
     assert!(out.contains("reaches b without a trusted key"), "host b still lacks the key a has: {out}");
     // --isolated: the files named are one configuration, as before.

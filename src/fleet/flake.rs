@@ -142,6 +142,12 @@ fn collection(kind: HostKind, value: &SyntaxNode, at: usize, out: &mut Vec<HostD
                 _ => unresolved_collection(kind, at, out),
             }
         }
+        // `{ … } // genAttrs …`: hosts from both sides.
+        K::NODE_BIN_OP if value.children_with_tokens().any(|e| e.kind() == K::TOKEN_UPDATE) => {
+            for side in value.children() {
+                collection(kind, &side, at, out);
+            }
+        }
         _ => {
             if let Some(v) = lookup(&value) {
                 collection(kind, &v, at, out);

@@ -151,13 +151,27 @@ fn load(path: &str, read: &Reader<'_>, cache: &mut BTreeMap<String, Option<FileI
 }
 
 fn analyse(text: &str) -> FileInfo {
+    // Most modules set no cache and import nothing: they need no parse (as in `check`).
+    let (wants_model, wants_imports) = (crate::lint::mentions_cache_settings(text), imports::mentions_imports(text));
+    if !wants_model && !wants_imports {
+        return FileInfo {
+            imports: Vec::new(),
+            skipped: Vec::new(),
+            urls: Vec::new(),
+            keys: Vec::new(),
+            settings: Vec::new(),
+        };
+    }
     let root = rnix::Root::parse(text).syntax();
     let lines = LineIndex::new(text);
     let line = |off: usize| lines.line_col(text, off).0;
-    let (imps, skipped) = imports::imports_and_skipped(&root, text);
+    let (imps, skipped) = if wants_imports { imports::imports_and_skipped(&root, text) } else { Default::default() };
     let imports = imps.into_iter().filter(|i| i.group == Group::Module).map(|i| (i.path, 1)).collect();
     let skipped =
         skipped.into_iter().filter(|s| s.group == Group::Module).map(|s| (line(s.offset as usize), s.what)).collect();
+    if !wants_model {
+        return FileInfo { imports, skipped, urls: Vec::new(), keys: Vec::new(), settings: Vec::new() };
+    }
     let model = crate::nix::locate::locate_root(&root);
     let (mut urls, mut keys, mut settings) = (Vec::new(), Vec::new(), Vec::new());
     for site in model.sites.iter().filter(|s| host_site(s.kind, &s.path)) {

@@ -98,7 +98,7 @@ fn gen_attrs_and_map_attrs_over_literal_names() {
       hosts = [ "mimosa" "lilas" ];
       mk = name: nixpkgs.lib.nixosSystem { modules = [ ./hosts/${name} ]; };
     in {
-      nixosConfigurations = nixpkgs.lib.genAttrs hosts mk;
+      nixosConfigurations = { } // nixpkgs.lib.genAttrs hosts mk;
       darwinConfigurations = builtins.mapAttrs (name: cfg: nixpkgs.lib.darwinSystem { modules = [ ./hosts/${cfg.dir} ]; }) {
         tilleul = { dir = "lilas"; };
       };
