@@ -131,7 +131,7 @@ fn eval_asks_real_nix_and_reports_each_difference_per_host() {
     fs::create_dir_all(fleet.join("hosts")).expect("mkdir");
     fs::write(lib.join("flake.nix"), STUB_LIB).expect("write");
     let flake = format!(
-        "{{\n  inputs.nixpkgs.url = \"path:{}\";\n  outputs = {{ self, nixpkgs }}: {{\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem {{ modules = [ ./hosts/a.nix ./base.nix ]; }};\n    nixosConfigurations.b = nixpkgs.lib.nixosSystem {{ modules = [ ./hosts/b.nix ./base.nix ]; }};\n    nixosConfigurations.c = nixpkgs.lib.nixosSystem {{ modules = [ (throw \"c is broken\") ]; }};\n  }};\n}}\n",
+        "{{\n  inputs.nixpkgs.url = \"path:{}\";\n  outputs = {{ self, nixpkgs }}: {{\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem {{ modules = [ ./hosts/a.nix ./base.nix ]; }};\n    nixosConfigurations.b = nixpkgs.lib.nixosSystem {{ modules = [ ./hosts/b.nix ./base.nix ]; }};\n    nixosConfigurations.c = nixpkgs.lib.nixosSystem {{ modules = [ (throw \"c is broken\") ]; }};\n    darwinConfigurations = builtins.listToAttrs [ {{ name = \"d\"; value = nixpkgs.lib.nixosSystem {{ modules = [ ./hosts/a.nix ]; }}; }} ];\n  }};\n}}\n",
         lib.display()
     );
     fs::write(fleet.join("flake.nix"), flake).expect("write");
@@ -154,6 +154,10 @@ fn eval_asks_real_nix_and_reports_each_difference_per_host() {
     assert!(stdout.contains("a: nix eval agrees"), "{stdout}");
     assert!(stdout.contains("b: substituter https://b.example.org is only in nix eval"), "{stdout}");
     assert!(stdout.contains("c: error: nix eval failed") && stdout.contains("c is broken"), "{stdout}");
+    // d is computed (`listToAttrs`): Nix names it, and its cache is all Nix's.
+    assert!(stdout.contains("d: unresolved: flake.nix:1: found by nix eval only"), "{stdout}");
+    assert!(stdout.contains("d: substituter http://127.0.0.1:5000 is only in nix eval"), "{stdout}");
+    assert!(!stdout.contains("(darwinConfigurations)"), "the placeholder is replaced: {stdout}");
     let mut cmd = env.command(env!("CARGO_BIN_EXE_cachectl"));
     let out = nixenv::output(cmd.current_dir(&fleet).args(["--json", "hosts", "--eval"]));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");

@@ -40,18 +40,70 @@ pub fn load(flake: &Path, text: &str, setup: &Setup) -> Vec<Host> {
         let meta = std::fs::metadata(&p).ok()?;
         (meta.is_file() && meta.len() <= MAX_MODULE_BYTES).then(|| std::fs::read_to_string(&p).ok())?
     };
-    fleet::hosts("flake.nix", text, &read, &setup.registry)
+    let others = declaring_files(&root);
+    let mut sources: Vec<(&str, &str)> = vec![("flake.nix", text)];
+    sources.extend(others.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+    fleet::hosts_in(&sources, &read, &setup.registry)
+}
+
+/// Files the walk never enters: VCS data, build results, dependencies.
+const SKIP_DIRS: &[&str] = &[".git", ".direnv", "result", "node_modules", "target"];
+/// A walk of a huge tree stops here.
+const MAX_WALK: usize = 50_000;
+
+/// The other `.nix` files of the flake that bind a host collection themselves (flake-parts
+/// modules such as `hosts/flake-module.nix`), with their text; relative paths, sorted.
+/// Directories holding a flake.nix of their own are another flake and are not entered.
+fn declaring_files(root: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    let mut seen = 0;
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries.flatten() {
+            seen += 1;
+            if seen > MAX_WALK {
+                return out;
+            }
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Ok(kind) = e.file_type() else { continue };
+            if kind.is_dir() {
+                if !SKIP_DIRS.contains(&name.as_str()) && !p.join("flake.nix").is_file() {
+                    stack.push(p);
+                }
+            } else if kind.is_file() && name.ends_with(".nix") && !(dir == root && name == "flake.nix") {
+                let small = e.metadata().is_ok_and(|m| m.len() <= MAX_MODULE_BYTES);
+                let text = if small { std::fs::read_to_string(&p).ok() } else { None };
+                if let Some(text) = text.filter(|t| fleet::mentions_hosts(t))
+                    && let Ok(rel) = p.strip_prefix(root)
+                {
+                    out.push((rel.to_string_lossy().into_owned(), text));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 pub fn run(cli: &Cli, args: &HostsArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let setup = Setup::load(cli)?;
     let (flake, text) = find_flake()?;
-    let hosts = load(&flake, &text, &setup);
+    let mut hosts = load(&flake, &text, &setup);
+    let dir = flake.parent().unwrap_or(Path::new(".")).to_path_buf();
+    if args.eval {
+        complete(&dir, &mut hosts);
+    }
     if hosts.is_empty() {
-        bail!("{} declares no nixosConfigurations, darwinConfigurations or homeConfigurations", flake.display());
+        bail!(
+            "{} declares no nixosConfigurations, darwinConfigurations or homeConfigurations that cachectl can read{}",
+            flake.display(),
+            if args.eval { "" } else { "; `--eval` asks Nix for them" }
+        );
     }
     let evals = match args.eval {
-        true => Some(evaluate(flake.parent().unwrap_or(Path::new(".")), &hosts)),
+        true => Some(evaluate(&dir, &hosts)),
         false => None,
     };
     if cli.json {
@@ -80,8 +132,10 @@ pub type Evals = Vec<Result<Vec<compare::Difference>, String>>;
 /// `check --eval`: the flake's hosts, each evaluated by Nix.
 pub fn eval_fleet(setup: &Setup) -> Result<(Vec<Host>, Evals)> {
     let (flake, text) = find_flake()?;
-    let hosts = load(&flake, &text, setup);
-    let evals = evaluate(flake.parent().unwrap_or(Path::new(".")), &hosts);
+    let mut hosts = load(&flake, &text, setup);
+    let dir = flake.parent().unwrap_or(Path::new(".")).to_path_buf();
+    complete(&dir, &mut hosts);
+    let evals = evaluate(&dir, &hosts);
     Ok((hosts, evals))
 }
 
@@ -241,24 +295,59 @@ pub fn matrix(hosts: &[Host]) -> String {
     s
 }
 
+/// Runs `nix eval --json` on an attribute of the flake at `dir`, with `--apply F` if given.
+fn nix_eval(dir: &Path, attr: &str, apply: Option<&str>) -> Result<serde_json::Value, String> {
+    let mut cmd = Command::new("nix");
+    cmd.args(["--extra-experimental-features", "nix-command flakes", "eval", "--json", "--no-write-lock-file"]);
+    cmd.arg(format!("path:{}#{attr}", dir.display()));
+    if let Some(f) = apply {
+        cmd.args(["--apply", f]);
+    }
+    let out = cmd.output().map_err(|e| format!("cannot run nix: {e}"))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err.lines().rev().find(|l| l.contains("error")).unwrap_or("evaluation failed").trim();
+        return Err(format!("nix eval failed: {last}"));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| format!("nix eval printed no JSON: {e}"))
+}
+
+/// The fallback for what the static reading could not list: the hosts Nix knows
+/// (`builtins.attrNames` of each collection) are added, and the placeholders of computed
+/// collections dropped. Such a host has no static files; `--eval` then shows its caches.
+fn complete(dir: &Path, hosts: &mut Vec<Host>) {
+    for kind in [fleet::HostKind::Nixos, fleet::HostKind::Darwin, fleet::HostKind::Home] {
+        let Ok(names) = nix_eval(dir, kind.collection(), Some("builtins.attrNames")) else { continue };
+        let names: Vec<String> =
+            names.as_array().into_iter().flatten().filter_map(|n| n.as_str().map(str::to_owned)).collect();
+        hosts.retain(|h| h.kind != kind || !h.name.starts_with('(') || names.is_empty());
+        for name in names {
+            if !hosts.iter().any(|h| h.kind == kind && h.name == name) {
+                hosts.push(Host {
+                    name,
+                    kind,
+                    files: Vec::new(),
+                    caches: Vec::new(),
+                    keys: Vec::new(),
+                    settings: Vec::new(),
+                    unresolved: vec![fleet::Unresolved {
+                        file: "flake.nix".into(),
+                        line: 1,
+                        reason: "found by nix eval only: its files could not be followed statically".into(),
+                    }],
+                });
+            }
+        }
+    }
+}
+
 /// `nix eval` for each host; each result independent of the others.
 fn evaluate(dir: &Path, hosts: &[Host]) -> Vec<Result<Vec<compare::Difference>, String>> {
     hosts
         .iter()
         .map(|h| {
-            let attr = format!("path:{}#{}.\"{}\".config.nix.settings", dir.display(), h.kind.collection(), h.name);
-            let out = Command::new("nix")
-                .args(["--extra-experimental-features", "nix-command flakes", "eval", "--json", "--no-write-lock-file"])
-                .arg(&attr)
-                .output()
-                .map_err(|e| format!("cannot run nix: {e}"))?;
-            if !out.status.success() {
-                let err = String::from_utf8_lossy(&out.stderr);
-                let last = err.lines().rev().find(|l| l.contains("error")).unwrap_or("evaluation failed").trim();
-                return Err(format!("nix eval failed: {last}"));
-            }
-            let v: serde_json::Value =
-                serde_json::from_slice(&out.stdout).map_err(|e| format!("nix eval printed no JSON: {e}"))?;
+            let attr = format!("{}.\"{}\".config.nix.settings", h.kind.collection(), h.name);
+            let v = nix_eval(dir, &attr, None)?;
             let urls: Vec<String> = h.caches.iter().map(|c| c.url.clone()).collect();
             let keys: Vec<String> = h.keys.iter().map(|(k, _, _)| k.clone()).collect();
             Ok(compare::compare(&urls, &keys, &Evaluated::from_json(&v)))

@@ -67,10 +67,14 @@ pub struct HostDecl {
     pub unresolved: Vec<(usize, String)>,
 }
 
+/// What a helper's parameter is bound to.
 #[derive(Debug, Clone)]
 enum Val {
     Str(String),
-    Set(HashMap<String, String>),
+    /// An expression of the flake (an attribute set of arguments, an inline module).
+    Node(SyntaxNode),
+    /// Not known statically (`nixpkgs`, a computed value): using it is unresolved.
+    Unknown,
 }
 
 type Env = HashMap<String, Val>;
@@ -132,7 +136,7 @@ fn collection(kind: HostKind, value: &SyntaxNode, at: usize, out: &mut Vec<HostD
                 ("mapAttrs", [func, set]) => match literal_set(set, 0) {
                     Some(entries) => {
                         for (name, node) in entries {
-                            let v = attrs_of(&node).map_or(Val::Str(String::new()), Val::Set);
+                            let v = Val::Node(node.clone());
                             let decl = apply_fn(func, &[Val::Str(name.clone()), v], 0);
                             out.push(finish(name, kind, start(&node), decl));
                         }
@@ -210,6 +214,13 @@ fn system(expr: &SyntaxNode, env: &Env, depth: usize, f: &mut Found) {
             let Some((name, args)) = call_parts(&expr) else {
                 return f.unresolved.push((start(&expr), "a computed host".into()));
             };
+            // flake-parts: `withSystem "x86_64-linux" ({ pkgs, ... }: nixosSystem { … })`.
+            if name == "withSystem"
+                && let Some(body) =
+                    args.last().map(unparen).filter(|f| f.kind() == K::NODE_LAMBDA).and_then(|f| f.children().last())
+            {
+                return system(&body, env, depth + 1, f);
+            }
             if SYSTEMS.contains(&name.as_str()) {
                 f.system = true;
                 match args.last().map(unparen).filter(|a| a.kind() == K::NODE_ATTR_SET) {
@@ -223,20 +234,26 @@ fn system(expr: &SyntaxNode, env: &Env, depth: usize, f: &mut Found) {
                 }
                 return;
             }
-            let head = head_of(&expr);
-            let vals: Option<Vec<Val>> = args.iter().map(|a| value_of(a, env)).collect();
-            match (head.as_ref().and_then(lookup), vals) {
-                (Some(func), Some(vals)) => {
+            let mut vals: Vec<Val> = args.iter().map(|a| value_of(a, env)).collect();
+            let mut func = head_of(&expr).as_ref().and_then(lookup);
+            // `nixosConfig = nixosConfigWith nixpkgs;`: a helper partly applied in a `let`.
+            for _ in 0..MAX_DEPTH {
+                let Some(partial) = func.as_ref().map(unparen).filter(|f| f.kind() == K::NODE_APPLY) else { break };
+                let Some((_, more)) = call_parts(&partial) else { break };
+                let mut all: Vec<Val> = more.iter().map(|a| value_of(a, &Env::new())).collect();
+                all.append(&mut vals);
+                vals = all;
+                func = head_of(&partial).as_ref().and_then(lookup);
+            }
+            match func {
+                Some(func) => {
                     let inner = apply_fn(&func, &vals, depth + 1);
                     f.modules.extend(inner.modules);
                     f.inline |= inner.inline;
                     f.unresolved.extend(inner.unresolved);
                     f.system |= inner.system;
                 }
-                _ => f.unresolved.push((
-                    start(&expr),
-                    format!("`{name}` is not a helper defined in this file with literal arguments"),
-                )),
+                None => f.unresolved.push((start(&expr), format!("`{name}` is not a helper defined in this file"))),
             }
         }
         K::NODE_IDENT => match lookup(&expr) {
@@ -286,9 +303,9 @@ fn bind(param: &SyntaxNode, v: &Val, env: &mut Env) {
                 let Some(id) = entry.children().find(|c| c.kind() == K::NODE_IDENT) else { continue };
                 let name = id.text().to_string();
                 match (entry.kind(), v) {
-                    (K::NODE_PAT_ENTRY, Val::Set(m)) => {
-                        if let Some(s) = m.get(&name) {
-                            env.insert(name, Val::Str(s.clone()));
+                    (K::NODE_PAT_ENTRY, Val::Node(set)) => {
+                        if let Some(v) = binding(&unparen(set), &name) {
+                            env.insert(name, value_of(&v, &Env::new()));
                         }
                     }
                     (K::NODE_PAT_BIND, _) => {
@@ -355,9 +372,13 @@ fn module(el: &SyntaxNode, env: &Env, conditional: bool, depth: usize, f: &mut F
                 f.unresolved.push((start(&el), format!("`{}` is a module of another flake or attribute", el.text())))
             }
         },
-        K::NODE_IDENT if depth < MAX_DEPTH => match lookup(&el) {
-            Some(v) => module(&v, env, conditional, depth + 1, f),
-            None => f.unresolved.push((start(&el), format!("`{}` is not defined in this file", el.text()))),
+        K::NODE_IDENT if depth < MAX_DEPTH => match env.get(el.text().to_string().as_str()).cloned() {
+            Some(Val::Node(n)) => module(&n, env, conditional, depth + 1, f),
+            Some(_) => f.unresolved.push((start(&el), format!("`{}` is a computed module", el.text()))),
+            None => match lookup(&el) {
+                Some(v) => module(&v, env, conditional, depth + 1, f),
+                None => f.unresolved.push((start(&el), format!("`{}` is not defined in this file", el.text()))),
+            },
         },
         _ => f.unresolved.push((start(&el), "a computed module".into())),
     }
@@ -365,25 +386,24 @@ fn module(el: &SyntaxNode, env: &Env, conditional: bool, depth: usize, f: &mut F
 
 /// `self.nixosModules.X` (or `outputs.…`, `config.flake.…`): the flake's own module `X`.
 fn own_module(sel: &SyntaxNode) -> Option<SyntaxNode> {
-    let path = attr_names(&sel.children().find(|c| c.kind() == K::NODE_ATTRPATH)?)?;
+    const COLLECTIONS: &[&str] = &["nixosModules", "darwinModules", "homeModules", "homeManagerModules", "modules"];
     let base = sel.children().next()?.text().to_string();
+    let mut path = vec![base.clone()];
+    path.extend(attr_names(&sel.children().find(|c| c.kind() == K::NODE_ATTRPATH)?)?);
     let n = path.len();
-    let own = matches!(base.as_str(), "self" | "outputs" | "config")
-        || (base == "inputs" && path.first().is_some_and(|p| p == "self"));
-    if !own
-        || n < 2
-        || !matches!(
-            path[n - 2].as_str(),
-            "nixosModules" | "darwinModules" | "homeModules" | "homeManagerModules" | "modules"
-        )
-    {
+    // `self.nixosModules.x`, `inputs.self…`, `config.flake.modules.nixos.x`, or a bare
+    // `nixosModules.x` of the outputs being defined.
+    let own = matches!(base.as_str(), "self" | "outputs" | "config" | "nixosModules" | "darwinModules")
+        || (base == "inputs" && path.get(1).is_some_and(|p| p == "self"));
+    let at = (1..n - 1).rev().find(|&i| COLLECTIONS.contains(&path[i].as_str()))?;
+    if !own || n < 2 {
         return None;
     }
+    let tail = &path[at..];
     let root = sel.ancestors().last()?;
     root.descendants().filter(|b| b.kind() == K::NODE_ATTRPATH_VALUE).find_map(|b| {
         let names = attr_names(&b.children().next()?)?;
-        let m = names.len();
-        (m >= 2 && names[m - 1] == path[n - 1] && names[m - 2] == path[n - 2]).then(|| b.children().nth(1))?
+        names.ends_with(tail).then(|| b.children().nth(1))?
     })
 }
 
@@ -419,13 +439,14 @@ fn string_of(node: &SyntaxNode, env: &Env) -> Option<String> {
         }),
         K::NODE_IDENT => match env.get(node.text().to_string().as_str())? {
             Val::Str(s) => Some(s.clone()),
-            Val::Set(_) => None,
+            Val::Node(n) => string_of(n, &Env::new()),
+            Val::Unknown => None,
         },
         K::NODE_SELECT => {
             let base = node.children().next()?;
             let names = attr_names(&node.children().find(|c| c.kind() == K::NODE_ATTRPATH)?)?;
             match (env.get(base.text().to_string().as_str())?, names.as_slice()) {
-                (Val::Set(m), [k]) => m.get(k).cloned(),
+                (Val::Node(set), [k]) => string_of(&binding(&unparen(set), k)?, &Env::new()),
                 _ => None,
             }
         }
@@ -433,23 +454,21 @@ fn string_of(node: &SyntaxNode, env: &Env) -> Option<String> {
     }
 }
 
-fn value_of(node: &SyntaxNode, env: &Env) -> Option<Val> {
-    string_of(node, env).map(Val::Str).or_else(|| attrs_of(&unparen(node)).map(Val::Set))
-}
-
-/// The string attributes of a literal attribute set (others are skipped).
-fn attrs_of(node: &SyntaxNode) -> Option<HashMap<String, String>> {
+/// What an argument stands for: a string if it is one, else the expression itself (an
+/// identifier bound by the caller's helper is looked up).
+fn value_of(node: &SyntaxNode, env: &Env) -> Val {
+    if let Some(s) = string_of(node, env) {
+        return Val::Str(s);
+    }
     let node = unparen(node);
-    (node.kind() == K::NODE_ATTR_SET).then(|| {
-        node.children()
-            .filter(|c| c.kind() == K::NODE_ATTRPATH_VALUE)
-            .filter_map(|b| {
-                let names = attr_names(&b.children().next()?)?;
-                let [name] = names.as_slice() else { return None };
-                Some((name.clone(), string_of(&b.children().nth(1)?, &Env::new())?))
-            })
-            .collect()
-    })
+    match node.kind() {
+        K::NODE_IDENT => match env.get(node.text().to_string().as_str()) {
+            Some(v) => v.clone(),
+            None => lookup(&node).map_or(Val::Unknown, Val::Node),
+        },
+        K::NODE_ATTR_SET | K::NODE_LIST | K::NODE_LAMBDA | K::NODE_PATH_REL => Val::Node(node),
+        _ => Val::Unknown,
+    }
 }
 
 /// A literal list of strings (or a name bound to one).

@@ -60,11 +60,41 @@ pub type Reader<'a> = dyn Fn(&str) -> Option<String> + 'a;
 
 /// Every host of the flake at `flake_path` (e.g. `flake.nix`), with its files and caches.
 pub fn hosts(flake_path: &str, flake_text: &str, read: &Reader<'_>, registry: &Registry) -> Vec<Host> {
+    hosts_in(&[(flake_path, flake_text)], read, registry)
+}
+
+/// The hosts declared in any of `sources` (path, text): flake.nix first, then the files
+/// of a flake-parts layout that bind `flake.nixosConfigurations…` themselves. Paths in a
+/// declaration are relative to its file. The first declaration of a host wins.
+pub fn hosts_in(sources: &[(&str, &str)], read: &Reader<'_>, registry: &Registry) -> Vec<Host> {
+    let mut cache: BTreeMap<String, Option<FileInfo>> = BTreeMap::new();
+    let mut out: Vec<Host> = Vec::new();
+    for (path, text) in sources {
+        for h in hosts_of(path, text, read, registry, &mut cache) {
+            if !out.iter().any(|o| o.kind == h.kind && o.name == h.name) {
+                out.push(h);
+            }
+        }
+    }
+    out
+}
+
+/// True when a file may declare hosts (the word of a host collection appears in it).
+pub fn mentions_hosts(text: &str) -> bool {
+    ["nixosConfigurations", "darwinConfigurations", "homeConfigurations"].iter().any(|w| text.contains(w))
+}
+
+fn hosts_of(
+    flake_path: &str,
+    flake_text: &str,
+    read: &Reader<'_>,
+    registry: &Registry,
+    cache: &mut BTreeMap<String, Option<FileInfo>>,
+) -> Vec<Host> {
     let root = rnix::Root::parse(flake_text).syntax();
     let lines = LineIndex::new(flake_text);
     let line = |off: usize| lines.line_col(flake_text, off).0;
     let dir = parent(flake_path);
-    let mut cache: BTreeMap<String, Option<FileInfo>> = BTreeMap::new();
     flake::hosts(&root)
         .into_iter()
         .map(|decl| {
@@ -87,7 +117,7 @@ pub fn hosts(flake_path: &str, flake_text: &str, read: &Reader<'_>, registry: &R
                 decl.modules.iter().map(|m| (join(&dir, &m.path), flake_path.to_owned(), line(decl.offset))).collect();
             let mut seen: HashSet<String> = HashSet::new();
             while let Some((path, from, from_line)) = queue.pop_front() {
-                let Some((path, info)) = load(&path, read, &mut cache) else {
+                let Some((path, info)) = load(&path, read, cache) else {
                     let reason = match path.starts_with('/') || path.starts_with("../") {
                         true => format!("`{path}` is outside the repository"),
                         false => format!("`{path}` does not exist"),
@@ -116,7 +146,7 @@ pub fn hosts(flake_path: &str, flake_text: &str, read: &Reader<'_>, registry: &R
                 settings: Vec::new(),
                 unresolved,
             };
-            fill_caches(&mut host, &cache, flake_path, flake_text, registry);
+            fill_caches(&mut host, cache, flake_path, flake_text, registry);
             host
         })
         .collect()

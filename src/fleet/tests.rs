@@ -161,3 +161,33 @@ fn keys_pair_within_a_host_only() {
     assert_eq!(key(&hosts[0]).as_deref(), Some("magnolia.cache"), "mimosa trusts it via base.nix");
     assert_eq!(key(&hosts[1]), None, "solo lists no key: base.nix's key is not its own");
 }
+
+#[test]
+fn partial_helpers_with_system_and_modules_passed_as_arguments() {
+    let flake = r#"{
+  outputs = { nixpkgs, jovian, ... }@inputs:
+    let
+      configWith = pkgs: role: name: extra: pkgs.lib.nixosSystem {
+        modules = [ ./hosts/${name} extra ];
+      };
+      config = configWith nixpkgs;
+    in {
+      nixosConfigurations.mimosa = config "laptop" "mimosa" { imports = [ ./home/me.nix ]; };
+      nixosConfigurations.lilas = configWith jovian "desk" "lilas" { };
+    };
+}"#;
+    let s = summary(&tree(flake, &[]));
+    assert!(s[0].starts_with("mimosa Nixos: flake.nix home/me.nix hosts/mimosa/default.nix"), "{s:?}");
+    assert!(s[0].ends_with("| "), "{s:?}");
+    assert!(s[1].starts_with("lilas Nixos: flake.nix hosts/lilas/default.nix modules/base.nix |"), "{s:?}");
+    let parts = r#"{ inputs, withSystem, ... }: {
+  flake.nixosConfigurations.mimosa = withSystem "x86_64-linux" ({ pkgs, ... }: inputs.nixpkgs.lib.nixosSystem { modules = [ ../hosts/mimosa ]; });
+}"#;
+    let files: HashMap<String, String> =
+        [("hosts/mimosa/default.nix", "{ }")].into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    let read = |p: &str| files.get(p).cloned();
+    let hosts =
+        hosts_in(&[("flake.nix", "{ outputs = _: { }; }"), ("parts/hosts.nix", parts)], &read, &Registry::builtin());
+    assert_eq!(hosts.len(), 1);
+    assert_eq!(hosts[0].files, ["hosts/mimosa/default.nix"], "paths are relative to the declaring file");
+}
