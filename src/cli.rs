@@ -37,6 +37,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Which host of the flake uses which cache (matrix), with the file:line each comes from.
     Hosts(HostsArgs),
+    /// Why a store path would be downloaded or built: every cache's answer, then Nix's verdict.
+    Why(WhyArgs),
     /// Apply the safe fixes for what `check` finds; report what is left.
     Fix(FixArgs),
     /// Report which store paths the configured caches serve with a trusted signature.
@@ -134,9 +136,29 @@ pub struct CheckArgs {
     #[arg(long)]
     pub eval: bool,
 
+    /// Also compare with the running Nix (`nix show-config --json`): each difference is a
+    /// `system-drift` finding.
+    #[arg(long)]
+    pub system: bool,
+
     /// Apply the safe fixes, as `cachectl fix` does.
-    #[arg(long, conflicts_with_all = ["online", "probe", "eval"])]
+    #[arg(long, conflicts_with_all = ["online", "probe", "eval", "system"])]
     pub fix: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WhyArgs {
+    /// A store path (`/nix/store/…-firefox-128.0`) or an installable (`nixpkgs#hello`,
+    /// `.#nixosConfigurations.mimosa.config.system.build.toplevel`; needs a local `nix`).
+    pub target: String,
+
+    /// Every path the installable would build (`nix build --dry-run`), each with its reason.
+    #[arg(long)]
+    pub builds: bool,
+
+    /// Seconds allowed per cache.
+    #[arg(long, default_value_t = cachectl::limits::CHECK_TIMEOUT_SECS, value_name = "SECS")]
+    pub timeout: f64,
 }
 
 #[derive(Debug, Args)]

@@ -16,3 +16,5 @@ pub mod nix;
 pub mod pairing;
 pub mod registry;
 pub mod store_url;
+pub mod system;
+pub mod why;

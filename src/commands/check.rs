@@ -71,6 +71,12 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut dyn Write) -> Result<ExitStatu
     if let Some(checked) = &online {
         super::online::supersede(&mut report.diagnostics, checked);
     }
+    if args.system {
+        let files: Vec<(&str, &str)> =
+            scope.files.iter().filter(|f| f.named).map(|f| (f.path.as_str(), f.text.as_str())).collect();
+        let first = std::path::Path::new(files.first().map_or("", |f| f.0));
+        report.diagnostics.extend(super::system::diagnostics(&files, first)?);
+    }
     let mut status = status_of(&report, args.deny_warnings);
     let evals = match args.eval {
         true => Some(super::hosts::eval_fleet(&setup)?),

@@ -18,6 +18,8 @@ mod online;
 mod remove;
 mod scope;
 mod setup;
+mod system;
+mod why;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -54,6 +56,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::List => list::run(&cli, &mut out),
         Command::Check(c) => check::run(&cli, c, &mut out),
         Command::Fix(f) => fix::run(&cli, f, &mut out),
+        Command::Why(w) => why::run(&cli, w, &mut out),
         Command::Hosts(h) => hosts::run(&cli, h, &mut out),
         Command::Coverage(c) => coverage::run(&cli, c, &mut out),
         Command::Export(e) => export::run(&cli, e, &mut out),

@@ -158,7 +158,7 @@ fn same_cache(a: &str, b: &str) -> bool {
     store_url::normalize(a) == store_url::normalize(b)
 }
 
-fn tailnet_hint(url: &str) -> Option<&'static str> {
+pub fn tailnet_hint(url: &str) -> Option<&'static str> {
     let u = store_url::StoreUrl::parse(url).ok()?;
     (u.is_tailnet() || u.is_lan()).then_some(
         "a LAN or tailnet cache that is down stalls nixos-rebuild unless `connect-timeout` and `fallback = true` are set",

@@ -42,6 +42,72 @@ pub fn normalise(installable: &str) -> String {
     }
 }
 
+/// The `.drv` an installable evaluates to (a `.drv` path is itself).
+fn top_drv(installable: &str) -> Result<String, DrvError> {
+    if installable.ends_with(".drv") && store_path_hash(installable).is_some() {
+        return Ok(installable.to_owned());
+    }
+    let printed = run(
+        "nix",
+        &["--extra-experimental-features", "nix-command flakes", "path-info", "--derivation", &normalise(installable)],
+    )?;
+    printed
+        .lines()
+        .rev()
+        .find(|l| l.ends_with(".drv"))
+        .map(str::to_owned)
+        .ok_or_else(|| DrvError::Invalid(format!("`{installable}` has no derivation")))
+}
+
+/// The outputs of these derivations (`nix-store --query --outputs`).
+pub fn outputs_of(drvs: &[String]) -> Result<Vec<String>, DrvError> {
+    let mut outputs = Vec::new();
+    for batch in drvs.chunks(BATCH) {
+        let mut args = vec!["--query", "--outputs"];
+        args.extend(batch.iter().map(String::as_str));
+        outputs.extend(run("nix-store", &args)?.lines().map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()));
+    }
+    Ok(outputs)
+}
+
+/// The output paths of the installable itself (not its closure), for `cachectl why`.
+pub fn top_outputs(installable: &str) -> Result<Vec<String>, DrvError> {
+    outputs_of(&[top_drv(installable)?])
+}
+
+/// The derivations `nix build --dry-run` says it would build, for `cachectl why --builds`.
+pub fn would_build(installable: &str) -> Result<Vec<String>, DrvError> {
+    let args = ["--extra-experimental-features", "nix-command flakes", "build", "--dry-run", "--no-link"];
+    let out = Command::new("nix").args(args).arg(normalise(installable)).output().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => DrvError::NoNix("nix".into()),
+        _ => DrvError::Failed { command: "nix build --dry-run".into(), stderr: e.to_string() },
+    })?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        let last: Vec<&str> = stderr.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let shown = last.iter().rev().take(3).rev().copied().collect::<Vec<_>>().join(" / ");
+        return Err(DrvError::Failed { command: "nix build --dry-run".into(), stderr: shown });
+    }
+    Ok(dry_run_builds(&stderr))
+}
+
+/// The `.drv` paths listed under "… will be built:" in `nix build --dry-run`'s output.
+pub fn dry_run_builds(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if !line.starts_with(' ') {
+            inside = line.contains("will be built");
+            continue;
+        }
+        let p = line.trim();
+        if inside && p.ends_with(".drv") {
+            out.push(p.to_owned());
+        }
+    }
+    out
+}
+
 /// The output paths of every derivation in the closure of `installable`, in closure order.
 pub fn installable_outputs(installable: &str) -> Result<Vec<String>, DrvError> {
     let top = if installable.ends_with(".drv") && store_path_hash(installable).is_some() {
@@ -147,6 +213,16 @@ fn aterm_string(s: &str) -> Option<(String, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dry_run_lists_only_what_will_be_built() {
+        let text = "these 2 derivations will be built:\n  /nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-a.drv\n  /nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-b.drv\nthese 1 paths will be fetched (0.01 MiB download):\n  /nix/store/cccccccccccccccccccccccccccccccc-c\n";
+        assert_eq!(
+            dry_run_builds(text),
+            ["/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-a.drv", "/nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-b.drv"]
+        );
+        assert!(dry_run_builds("this path will be fetched:\n  /nix/store/x-c\n").is_empty());
+    }
 
     #[test]
     fn outputs_are_read_from_real_drv_text() {

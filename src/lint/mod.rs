@@ -32,6 +32,7 @@ mod no_trusted_key;
 mod not_checked;
 mod secret_key;
 mod syntax_error;
+mod system_drift;
 mod text_override;
 mod undefined_variable;
 mod unused_key;
@@ -173,6 +174,7 @@ pub const RULES: &[Rule] = &[
     flake_untrusted::RULE,
     text_override::RULE,
     host_drift::RULE,
+    system_drift::RULE,
     not_checked::RULE,
 ];
 
@@ -205,6 +207,7 @@ const CHECKS: &[Check] = &[
     flake_untrusted::check,
     text_override::check,
     host_drift::check,
+    system_drift::check,
     not_checked::check,
 ];
 
