@@ -83,9 +83,30 @@ pub struct AddArgs {
     #[arg(long, value_name = "ROUTE")]
     pub via: Option<String>,
 
-    /// The public key (`name:base64`); required for a URL the registry does not know.
+    /// The public key (`name:base64`); without it, it is discovered (Cachix, attic) and
+    /// proven on a real signature of the cache before anything is written.
     #[arg(long, value_name = "KEY")]
     pub key: Option<String>,
+
+    /// Write a key that could not be proven (the cache is empty, or no probe path is there).
+    #[arg(long)]
+    pub trust: bool,
+
+    /// Use no network: the key must come from --key or the registry.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// A store path the cache serves, to prove the key on (repeatable).
+    #[arg(long, value_name = "STORE_PATH")]
+    pub probe: Vec<String>,
+
+    /// Seconds allowed for the whole discovery and proof.
+    #[arg(long, default_value_t = cachectl::limits::DISCOVERY_TIMEOUT_SECS, value_name = "SECS")]
+    pub timeout: f64,
+
+    /// Also record the cache in cachectl.toml (created if missing), for the team.
+    #[arg(long)]
+    pub save: bool,
 
     #[command(flatten)]
     pub edit: EditArgs,

@@ -103,3 +103,9 @@ mod tests {
         const { assert!(PIPELINE_MAX_CHUNKED_BYTES > NARINFO_MAX_BYTES) };
     }
 }
+
+/// Largest answer of a Cachix or attic API accepted by key discovery (`cachectl add`).
+pub const DISCOVERY_JSON_MAX_BYTES: usize = 64 * 1024;
+
+/// Default deadline of the whole discovery and proof of `cachectl add`, in seconds.
+pub const DISCOVERY_TIMEOUT_SECS: f64 = 5.0;

@@ -117,7 +117,7 @@ fn bad_keys_urls_and_names_are_errors() {
     let typo = NC_KEY.replace("mB9F", "mB9G");
     let short = format!("x-1:{}", encode_b64(&[1; 31]));
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["add", "https://x.cachix.org"], "pass --key"),
+        (vec!["add", "https://x.cachix.org", "--offline"], "pass --key"),
         (vec!["add", "https://x.cachix.org", "--key", "no-colon"], "invalid key: key has no `name:` prefix"),
         (vec!["add", "https://x.cachix.org", "--key", "x-1:@@@"], "not valid base64"),
         (vec!["add", "https://x.cachix.org", "--key", &short], "decodes to 31 bytes"),
@@ -126,7 +126,7 @@ fn bad_keys_urls_and_names_are_errors() {
         (vec!["add", "https://x.org/${builtins.currentTime}", "--key", MAG_KEY], "treat as code"),
         (vec!["add", "ftp://x.org", "--key", MAG_KEY], "not a Nix store scheme"),
         (
-            vec!["add", "nosuchcache"],
+            vec!["add", "nosuchcache", "--offline"],
             "unknown cache `nosuchcache`; known caches: cache.nixos.org, nix-community, magnolia",
         ),
         (
@@ -259,7 +259,7 @@ fn parallel_adds_lose_no_update_and_leave_no_temp_files() {
             let key = valid_key(&format!("c{i}.cachix.org-1"), i + 1);
             Command::new(env!("CARGO_BIN_EXE_cachectl"))
                 .current_dir(dir.path())
-                .args(["add", &url, "--key", &key])
+                .args(["add", &url, "--key", &key, "--offline"])
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
                 .spawn()

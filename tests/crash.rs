@@ -209,7 +209,9 @@ fn racing_writers_lose_no_update_round_after_round() {
         let ids: Vec<u8> = (1..=16).map(|k| round * 16 + k).collect();
         race(
             dir.path(),
-            ids.iter().map(|&i| vec!["add".to_owned(), url(i), "--key".to_owned(), race_key(i)]).collect(),
+            ids.iter()
+                .map(|&i| vec!["add".to_owned(), url(i), "--key".to_owned(), race_key(i), "--offline".to_owned()])
+                .collect(),
         );
         want_urls.extend(ids.iter().map(|&i| url(i)));
         want_keys.extend(ids.iter().map(|&i| race_key(i)));
@@ -223,7 +225,9 @@ fn racing_writers_lose_no_update_round_after_round() {
     let gone: Vec<u8> = (1..=8).map(|k| k * 7).collect();
     let added: Vec<u8> = (65..=72).collect();
     let mut cmds: Vec<Vec<String>> = gone.iter().map(|&i| vec!["remove".to_owned(), url(i)]).collect();
-    cmds.extend(added.iter().map(|&i| vec!["add".to_owned(), url(i), "--key".to_owned(), race_key(i)]));
+    cmds.extend(
+        added.iter().map(|&i| vec!["add".to_owned(), url(i), "--key".to_owned(), race_key(i), "--offline".to_owned()]),
+    );
     race(dir.path(), cmds);
     want_urls.retain(|u| !gone.iter().any(|&i| *u == url(i)));
     want_keys.retain(|k| !gone.iter().any(|&i| *k == race_key(i)));

@@ -80,7 +80,7 @@ enum Expect {
 const OPS: &[(&[&str], Expect)] = &[
     (&["add", "magnolia"], Expect::Add { url: MAG_TS, key: MAG_KEY, routes: &[MAG_TS, MAG_LAN] }),
     (&["add", "magnolia", "--via", "lan"], Expect::Add { url: MAG_LAN, key: MAG_KEY, routes: &[MAG_TS, MAG_LAN] }),
-    (&["add", HYP_URL, "--key", HYP_KEY], Expect::Add { url: HYP_URL, key: HYP_KEY, routes: &[HYP_URL] }),
+    (&["add", HYP_URL, "--key", HYP_KEY, "--offline"], Expect::Add { url: HYP_URL, key: HYP_KEY, routes: &[HYP_URL] }),
     (&["remove", "nix-community"], Expect::Remove { urls: &[NC_URL], key_prefix: "nix-community.cachix.org-1:" }),
     (&["remove", "nixos"], Expect::Remove { urls: &[NIXOS_URL], key_prefix: "cache.nixos.org-1:" }),
 ];

@@ -85,18 +85,67 @@ pub fn resolve(registry: &Registry, args: &AddArgs) -> Result<Resolved> {
 
 pub fn run(cli: &Cli, args: &AddArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let setup = Setup::load(cli)?;
-    let r = resolve(&setup.registry, args)?;
-    let req = AddRequest { url: r.url, key: r.key, alternatives: r.alternatives, at: args.edit.at };
-    if !args.edit.host.is_empty() {
+    let nix_file = setup.nix_file(cli).ok();
+    let file_keys = |url: &str| nix_file.as_deref().map_or_else(Vec::new, |p| keys_in(p, url));
+    let found = super::add_discover::resolve(&setup.registry, args, &file_keys)?;
+    let sourced = found.source != cachectl::net::discover::KeySource::Registry;
+    if sourced && !cli.json {
+        writeln!(out, "url: {}", cachectl::store_url::redact_credentials(&found.url))?;
+        for n in &found.notes {
+            writeln!(out, "{n}")?;
+        }
+    }
+    let extra = serde_json::json!({
+        "url": found.url, "key": found.key, "source": found.source, "verified_on": found.verified_on,
+    });
+    let req = AddRequest {
+        url: found.url.clone(),
+        key: found.key.clone(),
+        alternatives: found.alternatives.clone(),
+        at: args.edit.at,
+    };
+    let status = if !args.edit.host.is_empty() {
         let mut urls = vec![req.url.clone()];
         urls.extend(req.alternatives.iter().cloned());
-        return match super::host_edit::add(&setup, &args.edit.host, &urls, out)? {
-            super::host_edit::Plan::Nothing => Ok(ExitStatus::Success),
+        match super::host_edit::add(&setup, &args.edit.host, &urls, out)? {
+            super::host_edit::Plan::Nothing => ExitStatus::Success,
             super::host_edit::Plan::Edit(files) => super::host_edit::each(&files, |p| {
-                super::edit_file(p, args.edit.dry_run, cli.json, out, |text| plan::add(text, &req))
-            }),
-        };
+                super::edit_file_with(p, args.edit.dry_run, cli.json, Some(&extra), out, |text| plan::add(text, &req))
+                    .map(|r| r.0)
+            })?,
+        }
+    } else {
+        let path = setup.nix_file(cli)?;
+        super::edit_file_with(&path, args.edit.dry_run, cli.json, Some(&extra), out, |text| plan::add(text, &req))?.0
+    };
+    if args.save && status == ExitStatus::Success && !args.edit.dry_run {
+        let name = super::registry_save::name_for(&found.url, Some(args.cache.trim()).filter(|c| !c.contains("://")));
+        let found_reg = setup.registry_dir.as_ref().map(|d| d.join("cachectl.toml"));
+        let path =
+            super::registry_save::save(cli.config.as_deref(), found_reg.as_deref(), &name, &found.url, &found.key)?;
+        if !cli.json {
+            writeln!(out, "{}: recorded [caches.{name}]", path.display())?;
+        }
     }
-    let path = setup.nix_file(cli)?;
-    super::edit_file(&path, args.edit.dry_run, cli.json, out, |text| plan::add(text, &req))
+    Ok(status)
+}
+
+/// The trusted keys of the Nix file at `path`, each with whether its block also lists `url`.
+fn keys_in(path: &std::path::Path, url: &str) -> Vec<(String, bool)> {
+    let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
+    let Ok(model) = cachectl::nix::locate::locate(&text) else { return Vec::new() };
+    let id = cachectl::store_url::normalize(url);
+    let mut out = Vec::new();
+    for site in &model.sites {
+        let here = site
+            .lists
+            .iter()
+            .filter(|l| l.kind.is_substituters())
+            .flat_map(|l| l.elements())
+            .any(|e| e.value.as_str().is_some_and(|v| cachectl::store_url::normalize(v) == id));
+        for l in site.lists.iter().filter(|l| l.kind.is_keys()) {
+            out.extend(l.elements().iter().filter_map(|e| e.value.as_str()).map(|v| (v.to_owned(), here)));
+        }
+    }
+    out
 }

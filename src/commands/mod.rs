@@ -5,6 +5,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod add;
+mod add_discover;
 mod check;
 mod coverage;
 mod explain;
@@ -15,6 +16,7 @@ mod hosts;
 mod list;
 mod meta;
 mod online;
+mod registry_save;
 mod remove;
 mod scope;
 mod setup;
@@ -169,6 +171,18 @@ pub fn edit_file(
     out: &mut dyn Write,
     plan: impl Fn(&str) -> Result<cachectl::nix::plan::Outcome, cachectl::nix::plan::EditError>,
 ) -> anyhow::Result<ExitStatus> {
+    edit_file_with(path, dry_run, json, None, out, plan).map(|(s, _)| s)
+}
+
+/// [`edit_file`] with more fields for its JSON document; also says whether the text changed.
+pub fn edit_file_with(
+    path: &std::path::Path,
+    dry_run: bool,
+    json: bool,
+    extra: Option<&serde_json::Value>,
+    out: &mut dyn Write,
+    plan: impl Fn(&str) -> Result<cachectl::nix::plan::Outcome, cachectl::nix::plan::EditError>,
+) -> anyhow::Result<(ExitStatus, bool)> {
     use cachectl::nix::plan::Outcome;
     let shown = setup::display(path);
     let (before, outcome) = if dry_run {
@@ -185,10 +199,12 @@ pub fn edit_file(
         Ok(o) => o,
         Err(e) => {
             if json {
-                write_json(out, &serde_json::json!({"file": shown, "changed": false, "error": e.to_string()}))?;
+                let mut doc = serde_json::json!({"file": shown, "changed": false, "error": e.to_string()});
+                merge(&mut doc, extra);
+                write_json(out, &doc)?;
             }
             print_edit_error(&shown, &e);
-            return Ok(ExitStatus::Error);
+            return Ok((ExitStatus::Error, false));
         }
     };
     for n in &notes {
@@ -200,19 +216,27 @@ pub fn edit_file(
             .iter()
             .map(|n| serde_json::json!({"line": n.line, "severity": if n.warning {"warning"} else {"note"}, "message": n.message}))
             .collect();
-        write_json(
-            out,
-            &serde_json::json!({
-                "file": shown, "changed": new_text.is_some(), "written": new_text.is_some() && !dry_run,
-                "diff": patch, "notes": notes,
-            }),
-        )?;
-        return Ok(ExitStatus::Success);
+        let mut doc = serde_json::json!({
+            "file": shown, "changed": new_text.is_some(), "written": new_text.is_some() && !dry_run,
+            "diff": patch, "notes": notes,
+        });
+        merge(&mut doc, extra);
+        write_json(out, &doc)?;
+        return Ok((ExitStatus::Success, new_text.is_some()));
     }
+    let changed = patch.is_some();
     match (patch, dry_run) {
         (Some(p), true) => write!(out, "{p}")?,
         (Some(_), false) => writeln!(out, "{shown}: updated")?,
         (None, _) => writeln!(out, "{shown}: already up to date")?,
     }
-    Ok(ExitStatus::Success)
+    Ok((ExitStatus::Success, changed))
+}
+
+fn merge(doc: &mut serde_json::Value, extra: Option<&serde_json::Value>) {
+    if let (Some(obj), Some(serde_json::Value::Object(more))) = (doc.as_object_mut(), extra) {
+        for (k, v) in more {
+            obj.insert(k.clone(), v.clone());
+        }
+    }
 }

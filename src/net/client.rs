@@ -33,6 +33,8 @@ pub struct ClientOptions {
     pub extra_roots_pem: Vec<Vec<u8>>,
     /// Honour `http_proxy`/`https_proxy`/`no_proxy` like Nix (through curl) does.
     pub system_proxy: bool,
+    /// Replaces the default redirect policy (at most [`MAX_REDIRECTS`]).
+    pub redirect_policy: Option<std::sync::Arc<dyn Fn() -> Policy + Send + Sync>>,
 }
 
 impl Default for ClientOptions {
@@ -43,6 +45,7 @@ impl Default for ClientOptions {
             resolver: None,
             extra_roots_pem: Vec::new(),
             system_proxy: true,
+            redirect_policy: None,
         }
     }
 }
@@ -71,7 +74,7 @@ pub fn build_client(opts: &ClientOptions) -> Result<Client, NetError> {
     let mut builder = Client::builder()
         .tls_backend_preconfigured(super::tls::client_config(&opts.extra_roots_pem)?)
         .connect_timeout(opts.connect_timeout)
-        .redirect(Policy::limited(MAX_REDIRECTS))
+        .redirect(opts.redirect_policy.as_ref().map_or_else(|| Policy::limited(MAX_REDIRECTS), |p| p()))
         .http1_max_headers(limits::HTTP1_MAX_HEADERS)
         .http2_max_header_list_size(limits::HTTP2_MAX_HEADER_LIST_BYTES)
         .user_agent(opts.user_agent.as_str());

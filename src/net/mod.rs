@@ -9,6 +9,7 @@
 
 pub mod check;
 pub mod client;
+pub mod discover;
 pub mod error;
 mod fetch;
 pub mod order;
