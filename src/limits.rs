@@ -86,6 +86,12 @@ pub const PIPELINE_MAX_CHUNK_LINE_BYTES: usize = 4096;
 /// How often a writer retakes the lock when the file was replaced while it waited.
 pub const LOCK_ATTEMPTS: usize = 1000;
 
+/// Largest answer of a Cachix or attic API accepted by key discovery (`cachectl add`).
+pub const DISCOVERY_JSON_MAX_BYTES: usize = 64 * 1024;
+
+/// Default deadline of the whole discovery and proof of `cachectl add`, in seconds.
+pub const DISCOVERY_TIMEOUT_SECS: f64 = 5.0;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,9 +109,3 @@ mod tests {
         const { assert!(PIPELINE_MAX_CHUNKED_BYTES > NARINFO_MAX_BYTES) };
     }
 }
-
-/// Largest answer of a Cachix or attic API accepted by key discovery (`cachectl add`).
-pub const DISCOVERY_JSON_MAX_BYTES: usize = 64 * 1024;
-
-/// Default deadline of the whole discovery and proof of `cachectl add`, in seconds.
-pub const DISCOVERY_TIMEOUT_SECS: f64 = 5.0;

@@ -174,8 +174,13 @@ pub fn resolve(registry: &Registry, args: &AddArgs, file_keys: &dyn Fn(&str) -> 
         }
     };
     StoreUrl::parse(&d.url).map_err(|e| anyhow::anyhow!("{} gives an invalid store url: {e}", d.source.describe()))?;
-    if target.starts_with("https://") && d.url.starts_with("http://") {
-        bail!("{} gives a plain http URL for an https cache: refusing", d.source.describe());
+    // An https API that names a plain-http cache downgrades the user's trust path.
+    let api_https = match d.source {
+        KeySource::Cachix => std::env::var("CACHECTL_CACHIX_API").map_or(true, |a| a.is_empty() || a.starts_with("https://")),
+        _ => target.starts_with("https://"),
+    };
+    if api_https && d.url.starts_with("http://") {
+        bail!("{} names a plain http URL ({}) for the cache: refusing", d.source.describe(), d.url);
     }
     for k in &d.keys {
         check_known(registry, &d.url, &k.to_nix_string())?;
