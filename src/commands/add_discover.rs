@@ -108,7 +108,7 @@ pub fn resolve(registry: &Registry, args: &AddArgs, file_keys: &dyn Fn(&str) -> 
             });
         }
         let proof = discover::prove(&options, &r.url, &[parsed], &probes(args, registry, &r.url), deadline);
-        let (verified_on, notes) = judge(&r.url, &[key.clone()], proof, args.trust, true)?;
+        let (verified_on, notes) = judge(&r.url, std::slice::from_ref(key), proof, args.trust, true)?;
         return Ok(Found { url: r.url, key: r.key, alternatives: r.alternatives, source, verified_on, notes });
     }
     let known = registry.get(target).or_else(|| registry.by_url(target));
@@ -176,7 +176,9 @@ pub fn resolve(registry: &Registry, args: &AddArgs, file_keys: &dyn Fn(&str) -> 
     StoreUrl::parse(&d.url).map_err(|e| anyhow::anyhow!("{} gives an invalid store url: {e}", d.source.describe()))?;
     // An https API that names a plain-http cache downgrades the user's trust path.
     let api_https = match d.source {
-        KeySource::Cachix => std::env::var("CACHECTL_CACHIX_API").map_or(true, |a| a.is_empty() || a.starts_with("https://")),
+        KeySource::Cachix => {
+            std::env::var("CACHECTL_CACHIX_API").map_or(true, |a| a.is_empty() || a.starts_with("https://"))
+        }
         _ => target.starts_with("https://"),
     };
     if api_https && d.url.starts_with("http://") {
