@@ -36,7 +36,9 @@ fn base(dir: &Path) -> String {
 
 fn cachectl(dir: &Path, api: Option<&str>, token: Option<&str>, args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cachectl"));
-    cmd.current_dir(dir).env_remove("CACHIX_AUTH_TOKEN").env("CACHECTL_CACHIX_API", api.unwrap_or("http://127.0.0.1:9/none"));
+    cmd.current_dir(dir)
+        .env_remove("CACHIX_AUTH_TOKEN")
+        .env("CACHECTL_CACHIX_API", api.unwrap_or("http://127.0.0.1:9/none"));
     if let Some(t) = token {
         cmd.env("CACHIX_AUTH_TOKEN", t);
     }
@@ -45,7 +47,10 @@ fn cachectl(dir: &Path, api: Option<&str>, token: Option<&str>, args: &[&str]) -
 
 fn cachix(name: &str, uri: &str, keys: &[&str]) -> (String, Reply) {
     let keys: Vec<String> = keys.iter().map(|k| format!("\"{k}\"")).collect();
-    (format!("/api/v1/cache/{name}"), Reply::Json(200, format!("{{\"uri\":\"{uri}\",\"publicSigningKeys\":[{}],\"isPublic\":true}}", keys.join(","))))
+    (
+        format!("/api/v1/cache/{name}"),
+        Reply::Json(200, format!("{{\"uri\":\"{uri}\",\"publicSigningKeys\":[{}],\"isPublic\":true}}", keys.join(","))),
+    )
 }
 
 fn empty_cache() -> std::path::PathBuf {
@@ -61,7 +66,8 @@ fn a_cachix_cache_by_name_is_discovered_proven_and_written() {
     let cache = Server::start(Mode::Dir(nc.signed.clone()));
     let api = Api::start(vec![cachix("hyprtest", &cache.url(), &[&nc.key1])], None);
     let dir = repo();
-    let out = cachectl(dir.path(), Some(&format!("{}/api/v1", api.url())), None, &["add", "hyprtest", "--probe", &nc.hello]);
+    let out =
+        cachectl(dir.path(), Some(&format!("{}/api/v1", api.url())), None, &["add", "hyprtest", "--probe", &nc.hello]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains(&format!("url: {}", cache.url())), "{stdout}");
@@ -92,10 +98,15 @@ fn a_cachix_cache_by_name_is_discovered_proven_and_written() {
 fn an_attic_cache_by_url_is_discovered_from_its_api() {
     let nc = nix_cache();
     let cache = Server::start(Mode::Dir(nc.signed.clone()));
-    let body = format!("{{\"public_key\":\"{}\",\"substituter_endpoint\":\"{}\",\"priority\":41,\"is_public\":true,\"store_dir\":\"/nix/store\"}}", nc.key1, cache.url());
+    let body = format!(
+        "{{\"public_key\":\"{}\",\"substituter_endpoint\":\"{}\",\"priority\":41,\"is_public\":true,\"store_dir\":\"/nix/store\"}}",
+        nc.key1,
+        cache.url()
+    );
     let attic = Api::start(vec![("/_api/v1/cache-config/homelab".into(), Reply::Json(200, body))], None);
     let dir = repo();
-    let out = cachectl(dir.path(), None, None, &["--json", "add", &format!("{}/homelab", attic.url()), "--probe", &nc.hello]);
+    let out =
+        cachectl(dir.path(), None, None, &["--json", "add", &format!("{}/homelab", attic.url()), "--probe", &nc.hello]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!((doc["source"].as_str(), doc["url"].as_str()), (Some("attic"), Some(cache.url().as_str())));
@@ -117,7 +128,8 @@ fn unproven_keys_need_trust_and_wrong_keys_are_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--trust"), "{}", text(&out.stderr));
     assert_eq!(base(dir.path()), BASE, "nothing written");
-    let out = cachectl(dir.path(), Some(&api_url), None, &["--json", "add", "emptytest", "--probe", &nc.hello, "--trust"]);
+    let out =
+        cachectl(dir.path(), Some(&api_url), None, &["--json", "add", "emptytest", "--probe", &nc.hello, "--trust"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(doc["verified_on"], serde_json::Value::Null);
@@ -160,7 +172,8 @@ fn a_key_named_like_another_cache_key_is_refused() {
     let fake = format!("cache.nixos.org-1:{}", nc.key1.split_once(':').map(|(_, b)| b).unwrap_or_default());
     let api = Api::start(vec![cachix("collide", &cache.url(), &[&fake])], None);
     let dir = repo();
-    let out = cachectl(dir.path(), Some(&format!("{}/api/v1", api.url())), None, &["add", "collide", "--probe", &nc.hello]);
+    let out =
+        cachectl(dir.path(), Some(&format!("{}/api/v1", api.url())), None, &["add", "collide", "--probe", &nc.hello]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("cache.nixos.org-1"), "{}", text(&out.stderr));
     assert_eq!(base(dir.path()), BASE);
@@ -177,7 +190,10 @@ fn a_private_cache_uses_the_token_and_never_prints_it() {
     let out = cachectl(dir.path(), Some(&api_url), None, &["add", "private", "--probe", &nc.hello]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("CACHIX_AUTH_TOKEN"), "{}", text(&out.stderr));
-    for args in [&["add", "private", "--probe", &nc.hello][..], &["--json", "add", "private", "--probe", &nc.hello, "--dry-run"][..]] {
+    for args in [
+        &["add", "private", "--probe", &nc.hello][..],
+        &["--json", "add", "private", "--probe", &nc.hello, "--dry-run"][..],
+    ] {
         let out = cachectl(dir.path(), Some(&api_url), Some(token), args);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
@@ -195,9 +211,15 @@ fn hostile_api_answers_are_clear_errors_and_write_nothing() {
             ("/api/v1/cache/huge".into(), Reply::Huge(200 * 1024)),
             ("/api/v1/cache/slow".into(), Reply::Slow(Duration::from_secs(30))),
             ("/api/v1/cache/bad".into(), Reply::Json(200, "{\"uri\": [1, 2".into())),
-            ("/api/v1/cache/wrongtype".into(), Reply::Json(200, "{\"uri\":\"http://x\",\"publicSigningKeys\":\"k\"}".into())),
+            (
+                "/api/v1/cache/wrongtype".into(),
+                Reply::Json(200, "{\"uri\":\"http://x\",\"publicSigningKeys\":\"k\"}".into()),
+            ),
             ("/api/v1/cache/loop".into(), Reply::Redirect("/api/v1/cache/loop".into())),
-            ("/api/v1/cache/badkey".into(), Reply::Json(200, "{\"uri\":\"http://x\",\"publicSigningKeys\":[\"x-1:AAAA\"]}".into())),
+            (
+                "/api/v1/cache/badkey".into(),
+                Reply::Json(200, "{\"uri\":\"http://x\",\"publicSigningKeys\":[\"x-1:AAAA\"]}".into()),
+            ),
         ],
         None,
     );
@@ -231,7 +253,12 @@ fn save_records_the_cache_for_the_team() {
     let dir = repo();
     let toml = dir.path().join("cachectl.toml");
     std::fs::write(&toml, "# our caches\nfile = \"modules/base.nix\"\n").expect("write");
-    let out = cachectl(dir.path(), Some(&format!("{}/api/v1", api.url())), None, &["add", "teamtest", "--probe", &nc.hello, "--save"]);
+    let out = cachectl(
+        dir.path(),
+        Some(&format!("{}/api/v1", api.url())),
+        None,
+        &["add", "teamtest", "--probe", &nc.hello, "--save"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let saved = std::fs::read_to_string(&toml).expect("read");
     assert!(saved.starts_with("# our caches\nfile = \"modules/base.nix\"\n"), "{saved}");
@@ -241,4 +268,42 @@ fn save_records_the_cache_for_the_team() {
     let out = cachectl(dir.path(), None, None, &["add", "teamtest", "--offline"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(base(dir.path()).contains(&cache.url()));
+}
+
+#[test]
+fn check_online_reports_a_rotated_key_that_the_api_publishes() {
+    let nc = nix_cache();
+    // One server: attic's API, and the cache itself under /homelab, signed by test-2 only.
+    let narinfo_file = nixcache::NixCache::narinfo_file(&nc.other, &nc.hello);
+    let narinfo_name = narinfo_file.file_name().and_then(|n| n.to_str()).expect("name").to_owned();
+    let read = |p: &Path| std::fs::read_to_string(p).expect("read cache file");
+    let config = format!("{{\"public_key\":\"{}\",\"substituter_endpoint\":\"{{SELF}}/homelab\"}}", nc.key2);
+    let server = Api::start(
+        vec![
+            ("/homelab/nix-cache-info".into(), Reply::Json(200, read(&nc.other.join("nix-cache-info")))),
+            (format!("/homelab/{narinfo_name}"), Reply::Json(200, read(&narinfo_file))),
+            ("/_api/v1/cache-config/homelab".into(), Reply::Json(200, config)),
+        ],
+        None,
+    );
+    let dir = repo();
+    let url = format!("{}/homelab", server.url());
+    let module = format!(
+        "{{\n  nix.settings.substituters = [ \"{url}\" ];\n  nix.settings.trusted-public-keys = [ \"{}\" ];\n}}\n",
+        nc.key1
+    );
+    std::fs::write(dir.path().join("modules/base.nix"), &module).expect("write");
+    let out = cachectl(dir.path(), None, None, &["check", "--online", "--probe", &nc.hello]);
+    let stdout = text(&out.stdout);
+    let line = stdout.lines().find(|l| l.contains("[key-rotation]")).unwrap_or_else(|| panic!("no rotation: {stdout}"));
+    assert!(line.contains("signed by `test-2`, which its attic API publishes"), "{line}");
+    assert!(line.contains(&format!("cachectl add {url}")), "{line}");
+    // The suggested command discovers the new key, proves it, and writes it.
+    let out = cachectl(dir.path(), None, None, &["add", &url, "--probe", &nc.hello]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(base(dir.path()).contains(&nc.key2));
+    let out = cachectl(dir.path(), None, None, &["check", "--online", "--probe", &nc.hello]);
+    assert!(!text(&out.stdout).contains("[key-rotation]"), "{}", text(&out.stdout));
+    let explain = cachectl(dir.path(), None, None, &["explain", "key-rotation"]);
+    assert!(text(&explain.stdout).contains("publicSigningKeys"));
 }

@@ -25,7 +25,7 @@ pub struct Found {
     pub notes: Vec<String>,
 }
 
-const CACHIX_API: &str = "https://cachix.org/api/v1";
+pub(crate) const CACHIX_API: &str = "https://cachix.org/api/v1";
 
 fn timeout(args: &AddArgs) -> Result<Duration> {
     if !args.timeout.is_finite() || args.timeout <= 0.0 || args.timeout > cachectl::limits::MAX_TIMEOUT_SECS {
@@ -35,7 +35,7 @@ fn timeout(args: &AddArgs) -> Result<Duration> {
 }
 
 /// A bare word that names a Cachix cache: not a URL, Cachix's name syntax.
-fn cachix_name(target: &str) -> Option<String> {
+pub(crate) fn cachix_name(target: &str) -> Option<String> {
     if !target.contains("://") {
         let ok = !target.is_empty() && target.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         return ok.then(|| target.to_owned());
@@ -46,7 +46,7 @@ fn cachix_name(target: &str) -> Option<String> {
 }
 
 /// `https://host[:port]/NAME` → (`https://host[:port]`, `NAME`), the shape of an attic cache.
-fn attic_parts(url: &str) -> Option<(String, String)> {
+pub(crate) fn attic_parts(url: &str) -> Option<(String, String)> {
     let (scheme, rest) = url.split_once("://")?;
     let rest = rest.split('?').next()?.trim_end_matches('/');
     let (host, path) = rest.split_once('/')?;

@@ -70,6 +70,8 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut dyn Write) -> Result<ExitStatu
     };
     if let Some(checked) = &online {
         super::online::supersede(&mut report.diagnostics, checked);
+        let reports: Vec<&cachectl::net::CacheReport> = checked.iter().map(|c| &c.report).collect();
+        report.diagnostics.extend(super::rotation::findings(&reports, &report.caches, super::online::timeout(args)?));
     }
     if args.system {
         let files: Vec<(&str, &str)> =

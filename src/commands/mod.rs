@@ -18,6 +18,7 @@ mod meta;
 mod online;
 mod registry_save;
 mod remove;
+mod rotation;
 mod scope;
 mod setup;
 mod system;

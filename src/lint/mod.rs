@@ -24,6 +24,7 @@ mod insecure_http;
 mod invalid_key;
 mod invalid_url;
 mod key_mismatch;
+mod key_rotation;
 mod mk_default;
 mod mk_force;
 mod nested_merge;
@@ -174,6 +175,7 @@ pub const RULES: &[Rule] = &[
     flake_untrusted::RULE,
     text_override::RULE,
     host_drift::RULE,
+    key_rotation::RULE,
     system_drift::RULE,
     not_checked::RULE,
 ];
@@ -207,6 +209,7 @@ const CHECKS: &[Check] = &[
     flake_untrusted::check,
     text_override::check,
     host_drift::check,
+    key_rotation::check,
     system_drift::check,
     not_checked::check,
 ];

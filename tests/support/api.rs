@@ -28,6 +28,7 @@ pub struct Api {
 
 impl Api {
     /// Serves `routes`; with `token`, every route answers 401 without `Authorization: Bearer TOKEN`.
+    /// `{SELF}` in a JSON body becomes the server's own URL.
     pub fn start(routes: Vec<(String, Reply)>, token: Option<String>) -> Api {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
@@ -59,7 +60,10 @@ impl Api {
                     log.lock().expect("lock").push((path.clone(), authorised));
                     let mut stream = stream;
                     let send = |s: &mut std::net::TcpStream, status: u16, extra: &str, body: &[u8]| {
-                        let head = format!("HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n{extra}\r\n", body.len());
+                        let head = format!(
+                            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n{extra}\r\n",
+                            body.len()
+                        );
                         let _ = s.write_all(head.as_bytes());
                         let _ = s.write_all(body);
                     };
@@ -67,7 +71,10 @@ impl Api {
                         return send(&mut stream, 401, "", b"{\"error\":\"unauthorized\"}");
                     }
                     match routes.iter().find(|(p, _)| *p == path).map(|(_, r)| r.clone()) {
-                        Some(Reply::Json(status, body)) => send(&mut stream, status, "", body.as_bytes()),
+                        Some(Reply::Json(status, body)) => {
+                            let body = body.replace("{SELF}", &format!("http://127.0.0.1:{port}"));
+                            send(&mut stream, status, "", body.as_bytes())
+                        }
                         Some(Reply::Slow(d)) => std::thread::sleep(d),
                         Some(Reply::Redirect(to)) => send(&mut stream, 302, &format!("location: {to}\r\n"), b""),
                         Some(Reply::Huge(n)) => {
