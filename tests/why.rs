@@ -208,16 +208,18 @@ fn check_system_reports_each_difference_and_passes_when_switched() {
     assert!(!text(&out.stdout).contains("system-drift"), "{}", text(&out.stdout));
 }
 
+/// The fixture's derivations (same expression, so the same store paths) plus one that no
+/// cache has.
 const EXPR: &str = r#"
-let
-  mk = name: script: builtins.derivation {
-    inherit name;
+let f = import ./fixture.nix; in {
+  inherit (f) hello;
+  unique = builtins.derivation {
+    name = "why-unique";
     system = builtins.currentSystem;
     builder = "/bin/sh";
-    args = [ "-c" script ];
+    args = [ "-c" "echo ${f.hello} unique > $out" ];
   };
-  hello = mk "hello" "echo hi > $out";
-in { inherit hello; unique = mk "why-unique" "echo ${hello} unique > $out"; }
+}
 "#;
 
 #[test]
@@ -227,6 +229,7 @@ fn installables_and_builds_go_through_the_local_nix() {
     let env = env_with(&[s.url()], &[&nc.key1]);
     let expr = env.path().join("expr.nix");
     std::fs::write(&expr, EXPR).expect("write");
+    std::fs::write(env.path().join("fixture.nix"), nixcache::DRV).expect("write");
     let drv = |attr: &str| {
         let out = nixenv::output(env.command("nix-instantiate").arg(&expr).args(["-A", attr]));
         assert!(out.status.success(), "{}", text(&out.stderr));

@@ -110,26 +110,7 @@ pub fn dry_run_builds(text: &str) -> Vec<String> {
 
 /// The output paths of every derivation in the closure of `installable`, in closure order.
 pub fn installable_outputs(installable: &str) -> Result<Vec<String>, DrvError> {
-    let top = if installable.ends_with(".drv") && store_path_hash(installable).is_some() {
-        installable.to_owned()
-    } else {
-        let printed = run(
-            "nix",
-            &[
-                "--extra-experimental-features",
-                "nix-command flakes",
-                "path-info",
-                "--derivation",
-                &normalise(installable),
-            ],
-        )?;
-        printed
-            .lines()
-            .rev()
-            .find(|l| l.ends_with(".drv"))
-            .map(str::to_owned)
-            .ok_or_else(|| DrvError::Invalid(format!("`{installable}` has no derivation")))?
-    };
+    let top = top_drv(installable)?;
     let closure = run("nix-store", &["--query", "--requisites", &top])?;
     let drvs: Vec<&str> = closure.lines().map(str::trim).filter(|l| l.ends_with(".drv")).collect();
     let mut outputs = Vec::new();
@@ -142,11 +123,8 @@ pub fn installable_outputs(installable: &str) -> Result<Vec<String>, DrvError> {
             Err(_) => ask_nix.push(drv),
         }
     }
-    for batch in ask_nix.chunks(BATCH) {
-        let mut args = vec!["--query", "--outputs"];
-        args.extend_from_slice(batch);
-        outputs.extend(run("nix-store", &args)?.lines().map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()));
-    }
+    let ask: Vec<String> = ask_nix.iter().map(|d| (*d).to_owned()).collect();
+    outputs.extend(outputs_of(&ask)?);
     let mut seen = std::collections::HashSet::new();
     outputs.retain(|p| store_path_hash(p).is_some() && p.starts_with(STORE_DIR) && seen.insert(p.clone()));
     Ok(outputs)

@@ -28,7 +28,8 @@ pub struct NixCache {
     pub greeting: String,
 }
 
-const DRV: &str = r#"
+/// The fixture's derivations: `hello`, and `greeting`, which refers to it.
+pub const DRV: &str = r#"
 let
   mk = name: script: builtins.derivation {
     inherit name;
