@@ -307,3 +307,26 @@ fn check_online_reports_a_rotated_key_that_the_api_publishes() {
     let explain = cachectl(dir.path(), None, None, &["explain", "key-rotation"]);
     assert!(text(&explain.stdout).contains("publicSigningKeys"));
 }
+
+#[test]
+fn save_creates_the_registry_when_missing() {
+    let nc = nix_cache();
+    let cache = Server::start(Mode::Dir(nc.signed.clone()));
+    let api = Api::start(vec![cachix("newteam", &cache.url(), &[&nc.key1])], None);
+    let dir = repo();
+    let out = cachectl(
+        dir.path(),
+        Some(&format!("{}/api/v1", api.url())),
+        None,
+        &["add", "newteam", "--probe", &nc.hello, "--save"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let saved = std::fs::read_to_string(dir.path().join("cachectl.toml")).expect("created");
+    assert_eq!(saved, format!("[caches.newteam]\nurl = \"{}\"\nkey = \"{}\"\n", cache.url(), nc.key1));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file is left");
+}

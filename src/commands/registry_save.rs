@@ -83,13 +83,18 @@ pub fn save(config: Option<&Path>, found: Option<&Path>, name: &str, url: &str, 
     if !path.exists() {
         let text = save_text("", name, url, key);
         check(&text)?;
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .with_context(|| format!("cannot create {shown}"))?;
-        std::io::Write::write_all(&mut f, text.as_bytes())?;
-        f.sync_all()?;
+        // Written in full under a temporary name, then linked into place: a reader sees no
+        // file or the whole one, and a file created meanwhile is never overwritten.
+        let tmp = path.with_file_name(format!(".cachectl.toml.{}.tmp", std::process::id()));
+        let result = (|| -> Result<()> {
+            let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+            std::io::Write::write_all(&mut f, text.as_bytes())?;
+            f.sync_all()?;
+            std::fs::hard_link(&tmp, &path)?;
+            Ok(())
+        })();
+        let _ = std::fs::remove_file(&tmp);
+        result.with_context(|| format!("cannot create {shown}"))?;
         return Ok(path);
     }
     crate::fsio::edit_locked(&path, |text| {
