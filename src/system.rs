@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::store_url;
 
 /// The settings of the running Nix that decide substitution.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SystemConfig {
     pub substituters: Vec<String>,
     pub trusted_substituters: Vec<String>,

@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::store_url;
 
 /// The cache settings of one host as `nix eval --json …config.nix.settings` gives them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Evaluated {
     pub substituters: Vec<String>,
     pub trusted_public_keys: Vec<String>,
