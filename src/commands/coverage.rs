@@ -16,7 +16,6 @@ use anyhow::{Context, Result, bail};
 use cachectl::coverage::input::{InputError, PathList};
 use cachectl::coverage::report::{Group, path_entry, percent};
 use cachectl::coverage::{Answer, CheckError, Options, PathResult, Session, Status, Summary, config, drv};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{ExitStatus, Setup};
 use crate::cli::{Cli, CoverageArgs};
@@ -99,7 +98,7 @@ pub fn run(cli: &Cli, args: &CoverageArgs, out: &mut dyn Write) -> Result<ExitSt
     }
     let (paths, count) = open_paths(args, show_bar)?;
     let session = Session::open(&config.substituter_urls(), config.public_keys(), &req.options)?;
-    let bar = progress(show_bar, count);
+    let mut bar = progress(show_bar, count);
 
     // Paths are streamed as they are answered: buffer them, stdout is line-buffered.
     let mut buffered = io::BufWriter::with_capacity(64 * 1024, out);
@@ -154,20 +153,8 @@ fn open_paths(args: &CoverageArgs, count_lines: bool) -> Result<Paths> {
     Ok((Box::new(PathList::new(BufReader::new(open()?), &shown)), count))
 }
 
-fn progress(show: bool, count: Option<u64>) -> ProgressBar {
-    if !show {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(count, ProgressDrawTarget::stderr());
-    let template = if count.is_some() {
-        "{bar:30} {pos}/{len} paths checked  {elapsed} (eta {eta})"
-    } else {
-        "{spinner} {pos} paths checked  {elapsed}"
-    };
-    if let Ok(style) = ProgressStyle::with_template(template) {
-        bar.set_style(style);
-    }
-    bar
+fn progress(show: bool, count: Option<u64>) -> super::progress::Progress {
+    super::progress::Progress::new(show, count)
 }
 
 /// Streams `--json`: the `paths` array is written as answers arrive, the totals after it.

@@ -16,6 +16,7 @@ mod hosts;
 mod list;
 mod meta;
 mod online;
+mod progress;
 mod registry_save;
 mod remove;
 mod rotation;
