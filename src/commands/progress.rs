@@ -35,7 +35,7 @@ impl Progress {
         let line = match self.total {
             Some(total) if total > 0 => {
                 let filled = (self.done.min(total) * WIDTH / total) as usize;
-                let eta = if self.done > 0 { secs * total.saturating_sub(self.done) / self.done } else { 0 };
+                let eta = (secs * total.saturating_sub(self.done)).checked_div(self.done).unwrap_or(0);
                 format!(
                     "[{}{}] {}/{total} paths checked  {secs}s (eta {eta}s)",
                     "#".repeat(filled),
