@@ -92,6 +92,15 @@ pub const DISCOVERY_JSON_MAX_BYTES: usize = 64 * 1024;
 /// Default deadline of the whole discovery and proof of `cachectl add`, in seconds.
 pub const DISCOVERY_TIMEOUT_SECS: f64 = 5.0;
 
+/// `coverage`: requests written at once on one pipelined connection.
+pub const PIPELINE_DEPTH: usize = 32;
+
+/// `coverage`: pipelined connections per cache (nginx spreads them over its workers).
+pub const PIPELINE_CONNECTIONS: usize = 4;
+
+/// `coverage --jobs` default: requests in flight at once.
+pub const COVERAGE_JOBS: usize = PIPELINE_CONNECTIONS * PIPELINE_DEPTH;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,23 +2,26 @@
 
 use std::io::Write;
 
-use clap::CommandFactory;
-
 use super::ExitStatus;
-use crate::cli::{Cli, Shell};
+use crate::cli::Shell;
+
+/// Rendered by build.rs from the same clap definitions.
+const BASH: &str = include_str!(concat!(env!("OUT_DIR"), "/cachectl.bash"));
+const ZSH: &str = include_str!(concat!(env!("OUT_DIR"), "/cachectl.zsh"));
+const FISH: &str = include_str!(concat!(env!("OUT_DIR"), "/cachectl.fish"));
+const MAN: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/cachectl.1"));
 
 pub fn completions(shell: Shell, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
-    use clap_complete::{generate, shells};
-    let mut cmd = Cli::command();
-    match shell {
-        Shell::Bash => generate(shells::Bash, &mut cmd, "cachectl", out),
-        Shell::Zsh => generate(shells::Zsh, &mut cmd, "cachectl", out),
-        Shell::Fish => generate(shells::Fish, &mut cmd, "cachectl", out),
-    }
+    let text = match shell {
+        Shell::Bash => BASH,
+        Shell::Zsh => ZSH,
+        Shell::Fish => FISH,
+    };
+    out.write_all(text.as_bytes())?;
     Ok(ExitStatus::Success)
 }
 
 pub fn man(out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
-    clap_mangen::Man::new(Cli::command()).render(out)?;
+    out.write_all(MAN)?;
     Ok(ExitStatus::Success)
 }

@@ -48,7 +48,7 @@ pub struct Options {
 /// http cache (4 connections of 32). Against nginx on loopback, 128 checked 10,000 paths in
 /// 375-385 ms where 48 took 400-410 ms (median of 15 interleaved runs each); over HTTP/2 the
 /// requests share one connection, and a server allowing fewer streams makes the rest wait.
-pub const DEFAULT_JOBS: usize = super::pipeline::CONNECTIONS * super::pipeline::DEPTH;
+pub const DEFAULT_JOBS: usize = crate::limits::COVERAGE_JOBS;
 
 /// Failed requests in a row (after their retries) that make a cache count as dead.
 const FAILURES_TO_DROP: u32 = crate::limits::COVERAGE_FAILURES_TO_DROP;

@@ -33,9 +33,9 @@ mod wire;
 use wire::{CHUNKED_WIRE_LIMIT, Framing, dechunk, parse_head};
 
 /// Requests written at once on one connection.
-pub const DEPTH: usize = 32;
+pub const DEPTH: usize = crate::limits::PIPELINE_DEPTH;
 /// Connections per cache (nginx spreads them over its workers).
-pub const CONNECTIONS: usize = 4;
+pub const CONNECTIONS: usize = crate::limits::PIPELINE_CONNECTIONS;
 
 /// The answer to one pipelined GET.
 #[derive(Debug)]
