@@ -47,6 +47,17 @@ pub fn check_known(registry: &Registry, url: &str, key: &str) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a URL with `user:password@`: Nix would copy it into the world-readable nix.conf.
+pub fn refuse_credentials(url: &StoreUrl) -> Result<()> {
+    if url.has_credentials() {
+        bail!(
+            "refusing to add `{}`: credentials in a substituter URL end up in the world-readable nix.conf and the Nix store; give them to Nix in a netrc file (`netrc-file`, see `cachectl explain url-credentials`)",
+            cachectl::store_url::redact_credentials(&url.raw)
+        );
+    }
+    Ok(())
+}
+
 pub fn resolve(registry: &Registry, args: &AddArgs) -> Result<Resolved> {
     let target = args.cache.trim();
     let (url, key, alternatives) = if target.contains("://") {
@@ -72,12 +83,7 @@ pub fn resolve(registry: &Registry, args: &AddArgs) -> Result<Resolved> {
         (url, key, c.routes.iter().map(|(_, u)| u.clone()).collect())
     };
     let parsed = StoreUrl::parse(&url).map_err(|e| anyhow::anyhow!("invalid store url: {e}"))?;
-    if parsed.has_credentials() {
-        bail!(
-            "refusing to add `{}`: credentials in a substituter URL end up in the world-readable nix.conf and the Nix store; give them to Nix in a netrc file (`netrc-file`, see `cachectl explain url-credentials`)",
-            cachectl::store_url::redact_credentials(&url)
-        );
-    }
+    refuse_credentials(&parsed)?;
     check_known(registry, &url, &key)?;
     check_key(&key)?;
     Ok(Resolved { url, key: key.trim().to_owned(), alternatives })

@@ -9,7 +9,7 @@ use anyhow::{Result, bail};
 use cachectl::keys::{self, PublicKey};
 use cachectl::net::discover::{self, Discovered, KeySource, Proof};
 use cachectl::registry::Registry;
-use cachectl::store_url::{self, StoreUrl};
+use cachectl::store_url::StoreUrl;
 
 use super::add::{check_key, check_known};
 use crate::cli::AddArgs;
@@ -28,10 +28,7 @@ pub struct Found {
 pub(crate) const CACHIX_API: &str = "https://cachix.org/api/v1";
 
 fn timeout(args: &AddArgs) -> Result<Duration> {
-    if !args.timeout.is_finite() || args.timeout <= 0.0 || args.timeout > cachectl::limits::MAX_TIMEOUT_SECS {
-        bail!("--timeout must be a number of seconds between 0 and 600");
-    }
-    Ok(Duration::from_secs_f64(args.timeout))
+    super::online::seconds(args.timeout)
 }
 
 /// A bare word that names a Cachix cache: not a URL, Cachix's name syntax.
@@ -134,12 +131,7 @@ pub fn resolve(registry: &Registry, args: &AddArgs, file_keys: &dyn Fn(&str) -> 
     }
     if target.contains("://") {
         let u = StoreUrl::parse(target).map_err(|e| anyhow::anyhow!("invalid store url: {e}"))?;
-        if u.has_credentials() {
-            bail!(
-                "refusing to add `{}`: credentials in a substituter URL end up in the world-readable nix.conf and the Nix store; give them to Nix in a netrc file (`netrc-file`, see `cachectl explain url-credentials`)",
-                store_url::redact_credentials(target)
-            );
-        }
+        super::add::refuse_credentials(&u)?;
     }
     let discovered: Option<Discovered> = match cachix_name(target) {
         Some(name) => {

@@ -116,7 +116,7 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut dyn Write) -> Result<ExitStatu
     Ok(status)
 }
 
-fn status_of(report: &Report, deny_warnings: bool) -> ExitStatus {
+pub(super) fn status_of(report: &Report, deny_warnings: bool) -> ExitStatus {
     let errors = report.count(Severity::Error);
     let warnings = report.count(Severity::Warning);
     if errors > 0 || (deny_warnings && warnings > 0) { ExitStatus::Failure } else { ExitStatus::Success }

@@ -14,7 +14,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
-use cachectl::lint::{self, Diagnostic, Report, Severity};
+use cachectl::lint::{self, Diagnostic, Report};
 
 use super::{ExitStatus, Setup};
 use crate::cli::{Cli, FixArgs};
@@ -56,7 +56,7 @@ pub fn run(cli: &Cli, args: &FixArgs, out: &mut dyn Write) -> Result<ExitStatus>
     let changed: Vec<usize> = (0..texts.len()).filter(|&i| texts[i] != originals[i]).collect();
     let order: HashMap<&str, usize> = scope.files.iter().enumerate().map(|(i, f)| (f.path.as_str(), i)).collect();
     fixed.sort_by_key(|d| (order.get(d.file.as_str()).copied(), d.line, d.column));
-    let mut status = status_of(&report, args.deny_warnings);
+    let mut status = super::check::status_of(&report, args.deny_warnings);
     let mut files_json = Vec::new();
     for &i in &changed {
         let path = &scope.files[i].path;
@@ -187,10 +187,4 @@ fn write(path: &Path, old: &str, new: &str) -> Result<bool> {
         true => Ok((Some(new.to_owned()), true)),
         false => Ok((None, false)),
     })
-}
-
-fn status_of(report: &Report, deny_warnings: bool) -> ExitStatus {
-    let errors = report.count(Severity::Error);
-    let warnings = report.count(Severity::Warning);
-    if errors > 0 || (deny_warnings && warnings > 0) { ExitStatus::Failure } else { ExitStatus::Success }
 }

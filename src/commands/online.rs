@@ -26,10 +26,15 @@ const LOCAL_PROBES: usize = 3;
 
 /// The `--timeout` as a duration, refusing nonsense.
 pub fn timeout(args: &CheckArgs) -> Result<Duration> {
-    if !args.timeout.is_finite() || args.timeout <= 0.0 || args.timeout > cachectl::limits::MAX_TIMEOUT_SECS {
+    seconds(args.timeout)
+}
+
+/// A `--timeout` value as a duration, refusing nonsense (shared by the online commands).
+pub fn seconds(secs: f64) -> Result<Duration> {
+    if !secs.is_finite() || secs <= 0.0 || secs > cachectl::limits::MAX_TIMEOUT_SECS {
         bail!("--timeout must be a number of seconds between 0 and 600");
     }
-    Ok(Duration::from_secs_f64(args.timeout))
+    Ok(Duration::from_secs_f64(secs))
 }
 
 /// One cache checked online, with its static pairing and what the narinfo made of it.

@@ -78,10 +78,7 @@ fn paths(args: &WhyArgs) -> Result<Vec<String>> {
 }
 
 pub fn run(cli: &Cli, args: &WhyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
-    if !args.timeout.is_finite() || args.timeout <= 0.0 || args.timeout > cachectl::limits::MAX_TIMEOUT_SECS {
-        bail!("--timeout must be a number of seconds between 0 and 600");
-    }
-    let timeout = std::time::Duration::from_secs_f64(args.timeout);
+    let timeout = super::online::seconds(args.timeout)?;
     let setup = Setup::load(cli)?;
     let j = judge(cli, &setup)?;
     let paths = paths(args)?;
